@@ -1,1 +1,26 @@
-//! TODO
+//! The policy: who may do what to which table, column and row.
+//!
+//! This crate reads the policy file (TOML) into a typed model, checks it in itself
+//! ([`parse`]) and against the live schema ([`validate`]), resolves the effective rights of a
+//! role on a table ([`PolicyFile::rights`]) and explains them ([`PolicyFile::explain`]).
+//! Every problem carries the line and column it was found at.
+//!
+//! It does no IO: it neither reads the file nor talks to the database (the caller passes the
+//! text and a `schema::Catalog`), and it does not know HTTP or SQL.
+
+mod authorize;
+mod file;
+pub mod plan;
+mod validate;
+
+pub use file::{
+    ColumnAccess, ColumnLine, DEFAULT_SCHEMA, EVERY_ROLE, Explanation, Located, MaskKind,
+    Operation, PolicyFile, Pos, Problem, ProblemKind, QualifiedName, RateLimit, Read, Role,
+    RowFilter, TableLine, TablePolicy, TableRights, TableRole, Tenancy, TenantScope, Variable,
+    parse,
+};
+pub use authorize::{
+    Candidate, Environment, Error, Principal, Protection, ReadRequest, Tenant, Usage,
+    authorize_read,
+};
+pub use validate::validate;

@@ -1,1 +1,54 @@
-//! TODO
+//! SQL for Gatehouse: an authorized plan rendered into one statement, text plus bind
+//! parameters, whose result PostgreSQL has already turned into the response body.
+//!
+//! [`render_read`] takes a `policy::plan::Authorized<Read>` (only the policy crate can make
+//! one, so an unauthorized request cannot become SQL) and returns a [`Statement`] that yields
+//! exactly one row: `total` (`int8`, the exact count when asked), `page_total` (`int8`, rows in
+//! this page) and `body` (`text`: a JSON array, a JSON object, or CSV; see [`Format`]). The
+//! shape follows PostgREST's: one `with pgrst_source as (…)` over the root relation, embeds as
+//! correlated subqueries, JSON built by `json_build_object` / `json_agg`.
+//!
+//! All text goes through one writer (`writer.rs`) with a handful of verbs: fixed text, quoted
+//! identifiers and types from the catalog, generated aliases, and bound parameters. Every value
+//! from a request (filter operands, JSON keys and indexes, output keys, limits, the encryption
+//! key) is a parameter; none is ever spliced into the text.
+//!
+//! What this crate deliberately does not do: no IO (it never sees a connection), no
+//! authorization or name resolution (the plan arrives resolved and guarded), no HTTP. Writes
+//! (insert, update, delete, upsert) are not rendered yet.
+
+mod condition;
+mod csv;
+mod output;
+mod read;
+mod writer;
+
+pub use policy::plan::Param;
+pub use read::render_read;
+
+/// One statement: SQL text and its parameters, `$1` being `params[0]`.
+///
+/// Every placeholder in `sql` carries its own type (`$1::text`, `$2::text[]`), so the
+/// statement can be prepared with or without parameter types: bind [`Param::Text`] and
+/// [`Param::Secret`] as `text`, [`Param::TextArray`] as `text[]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Statement {
+    pub sql: String,
+    pub params: Vec<Param>,
+}
+
+/// The shape of the `body` column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// A JSON array of objects (`[]` when there are no rows).
+    Json,
+    /// The first row's object alone (`application/vnd.pgrst.object+json`), SQL `NULL` when
+    /// there is no row. The caller checks `page_total` is 1 (else PostgREST's `PGRST116`).
+    Object,
+    /// CSV: a header line of the output keys, then one line per row, separated by `\n` (as
+    /// PostgREST does), no final newline. Fields are quoted as RFC 4180 says (only when they
+    /// hold `"`, `,`, CR or LF; `"` doubled). A value is its PostgreSQL text form
+    /// (`value::text`: booleans are `true`/`false`), an embed its JSON text, and `NULL` an
+    /// empty field.
+    Csv,
+}

@@ -1,0 +1,76 @@
+//! The command line: `gatehouse [serve]`, `gatehouse demo`, `gatehouse schema dump`,
+//! `gatehouse doctor`. Configuration comes from the environment (see `settings`); the command
+//! line only chooses what to do.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::commands;
+use crate::settings::Settings;
+
+#[derive(Debug, Parser)]
+#[command(name = "gatehouse", version, about = "A policy-enforcing REST API over PostgreSQL")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the API (the default).
+    Serve,
+    /// Start a private TLS PostgreSQL with a demo schema and serve it.
+    Demo {
+        /// Where the demo cluster lives; reused when it exists.
+        #[arg(long, default_value = ".gatehouse/demo")]
+        dir: std::path::PathBuf,
+        /// Prepare the cluster and print the settings, but do not serve.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// The introspected schema.
+    Schema {
+        #[command(subcommand)]
+        command: SchemaCommand,
+    },
+    /// Check the deployment: TLS, certificate verification, the database role's powers.
+    Doctor,
+}
+
+#[derive(Debug, Subcommand)]
+enum SchemaCommand {
+    /// Print the introspected model as JSON.
+    Dump,
+}
+
+/// Runs the command line; the exit code says whether it worked.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = actix_web::rt::System::new().block_on(async move {
+        match cli.command.unwrap_or(Command::Serve) {
+            Command::Serve => commands::serve::run(settings()?).await,
+            Command::Demo { dir, no_serve } => commands::demo::run(&dir, !no_serve).await,
+            Command::Schema {
+                command: SchemaCommand::Dump,
+            } => commands::schema_dump::run(settings()?).await,
+            Command::Doctor => commands::doctor::run(settings()?).await,
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("gatehouse: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn settings() -> Result<Settings, String> {
+    let settings = Settings::from_env().map_err(|err| err.to_string())?;
+    crate::telemetry::init(settings.log_format, settings.log_filter.as_deref());
+    for variable in &settings.unknown_variables {
+        tracing::warn!(%variable, "unknown variable ignored (a typo?)");
+    }
+    Ok(settings)
+}

@@ -1,0 +1,6 @@
+//! One module per subcommand. Each returns the process exit code, or a message for stderr.
+
+pub mod demo;
+pub mod doctor;
+pub mod schema_dump;
+pub mod serve;

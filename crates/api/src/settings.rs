@@ -1,0 +1,537 @@
+//! Configuration: `GATEHOUSE_*` environment variables, read raw with envy and then checked into
+//! typed [`Settings`]. Every failure names the variable it came from; no secret value is ever
+//! echoed, and secrets are wrapped in [`Secret`] so `Debug` cannot print them.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// A value that must not reach a log line: `Debug` prints `***`, and there is no `Display`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The secret itself. Call sites are few and easy to audit.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// A configuration problem, naming the variable.
+#[derive(Debug, thiserror::Error)]
+#[error("{variable}: {problem}")]
+pub struct ConfigError {
+    pub variable: String,
+    pub problem: String,
+}
+
+impl ConfigError {
+    fn new(variable: &str, problem: impl Into<String>) -> Self {
+        Self {
+            variable: format!("GATEHOUSE_{variable}"),
+            problem: problem.into(),
+        }
+    }
+}
+
+/// The environment as envy reads it: every variable a string, nothing checked yet.
+#[derive(Debug, Default, Deserialize)]
+struct Raw {
+    database_url: Option<String>,
+    database_url_file: Option<String>,
+    read_database_url: Option<String>,
+    read_database_url_file: Option<String>,
+    db_ca_file: Option<String>,
+    db_channel_binding: Option<String>,
+    listen: Option<String>,
+    admin_listen: Option<String>,
+    policy_file: Option<String>,
+    schemas: Option<String>,
+    pool_size: Option<String>,
+    pool_wait_timeout_ms: Option<String>,
+    pool_create_timeout_ms: Option<String>,
+    pool_recycle_timeout_ms: Option<String>,
+    statement_timeout_ms: Option<String>,
+    max_rows: Option<String>,
+    max_body_bytes: Option<String>,
+    encryption_key: Option<String>,
+    encryption_key_file: Option<String>,
+    jwt_secret: Option<String>,
+    jwt_secret_file: Option<String>,
+    jwks_file: Option<String>,
+    jwt_audience: Option<String>,
+    jwt_role_claim: Option<String>,
+    jwt_tenant_claim: Option<String>,
+    tls_cert_file: Option<String>,
+    tls_key_file: Option<String>,
+    log_format: Option<String>,
+    log: Option<String>,
+}
+
+/// Every variable Gatehouse reads, for the README table and `deploy/env.example` (a test checks
+/// both list each of them).
+pub const VARIABLES: &[&str] = &[
+    "GATEHOUSE_DATABASE_URL",
+    "GATEHOUSE_DATABASE_URL_FILE",
+    "GATEHOUSE_READ_DATABASE_URL",
+    "GATEHOUSE_READ_DATABASE_URL_FILE",
+    "GATEHOUSE_DB_CA_FILE",
+    "GATEHOUSE_DB_CHANNEL_BINDING",
+    "GATEHOUSE_LISTEN",
+    "GATEHOUSE_ADMIN_LISTEN",
+    "GATEHOUSE_POLICY_FILE",
+    "GATEHOUSE_SCHEMAS",
+    "GATEHOUSE_POOL_SIZE",
+    "GATEHOUSE_POOL_WAIT_TIMEOUT_MS",
+    "GATEHOUSE_POOL_CREATE_TIMEOUT_MS",
+    "GATEHOUSE_POOL_RECYCLE_TIMEOUT_MS",
+    "GATEHOUSE_STATEMENT_TIMEOUT_MS",
+    "GATEHOUSE_MAX_ROWS",
+    "GATEHOUSE_MAX_BODY_BYTES",
+    "GATEHOUSE_ENCRYPTION_KEY",
+    "GATEHOUSE_ENCRYPTION_KEY_FILE",
+    "GATEHOUSE_JWT_SECRET",
+    "GATEHOUSE_JWT_SECRET_FILE",
+    "GATEHOUSE_JWKS_FILE",
+    "GATEHOUSE_JWT_AUDIENCE",
+    "GATEHOUSE_JWT_ROLE_CLAIM",
+    "GATEHOUSE_JWT_TENANT_CLAIM",
+    "GATEHOUSE_TLS_CERT_FILE",
+    "GATEHOUSE_TLS_KEY_FILE",
+    "GATEHOUSE_LOG_FORMAT",
+    "GATEHOUSE_LOG",
+];
+
+/// How the process logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// The database side of the settings.
+#[derive(Debug, Clone)]
+pub struct DatabaseSettings {
+    pub primary: pg::ConnectOptions,
+    pub replica: Option<pg::ConnectOptions>,
+    pub pool: pg::PoolOptions,
+    pub schemas: Vec<String>,
+    pub statement_timeout: Duration,
+}
+
+/// HTTPS for the API listener.
+#[derive(Debug, Clone)]
+pub struct HttpsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+/// JWT verification material.
+#[derive(Debug, Clone)]
+pub struct JwtSettings {
+    pub secret: Option<Secret>,
+    pub jwks_file: Option<PathBuf>,
+    pub audience: Option<String>,
+    pub role_claim: String,
+    pub tenant_claim: String,
+}
+
+/// Typed, checked settings. Built from the environment by [`Settings::from_env`], or by hand
+/// (tests, the demo).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database: DatabaseSettings,
+    pub listen: SocketAddr,
+    pub admin_listen: SocketAddr,
+    pub policy_file: Option<PathBuf>,
+    pub max_rows: Option<u64>,
+    pub max_body_bytes: usize,
+    pub encryption_key: Option<Secret>,
+    pub jwt: JwtSettings,
+    pub https: Option<HttpsFiles>,
+    pub log_format: LogFormat,
+    /// The log filter (`GATEHOUSE_LOG`, tracing's `EnvFilter` syntax), default `info`.
+    pub log_filter: Option<String>,
+    /// `GATEHOUSE_*` variables that Gatehouse does not know (a typo, most likely); startup
+    /// warns about each.
+    pub unknown_variables: Vec<String>,
+}
+
+impl Settings {
+    /// Reads `GATEHOUSE_*` from the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_vars(std::env::vars())
+    }
+
+    /// Reads settings from the given variables (the full names, `GATEHOUSE_` prefix included).
+    pub fn from_vars(vars: impl IntoIterator<Item = (String, String)>) -> Result<Self, ConfigError> {
+        let vars: HashMap<String, String> = vars
+            .into_iter()
+            .filter(|(key, _)| key.starts_with("GATEHOUSE_"))
+            .collect();
+        let mut unknown_variables: Vec<String> = vars
+            .keys()
+            .filter(|key| !VARIABLES.contains(&key.as_str()) && !key.starts_with("GATEHOUSE_TEST_"))
+            .cloned()
+            .collect();
+        unknown_variables.sort();
+        let raw: Raw = envy::prefixed("GATEHOUSE_")
+            .from_iter(vars)
+            .map_err(|err| ConfigError::new("*", err.to_string()))?;
+        let mut settings = Settings::try_from(raw)?;
+        settings.unknown_variables = unknown_variables;
+        Ok(settings)
+    }
+}
+
+impl TryFrom<Raw> for Settings {
+    type Error = ConfigError;
+
+    fn try_from(raw: Raw) -> Result<Self, ConfigError> {
+        let ca_file = raw.db_ca_file.map(PathBuf::from);
+        // Only an explicit setting overrides the URL's `channel_binding` (default: require).
+        let channel_binding = match raw.db_channel_binding.as_deref() {
+            None => None,
+            Some("require") => Some(pg::ChannelBinding::Require),
+            Some("prefer") => Some(pg::ChannelBinding::Prefer),
+            Some("disable") => Some(pg::ChannelBinding::Disable),
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "DB_CHANNEL_BINDING",
+                    format!("expected require, prefer or disable, got {other:?}"),
+                ));
+            }
+        };
+        let connect = |name: &str, url: Secret| -> Result<pg::ConnectOptions, ConfigError> {
+            let mut options = pg::ConnectOptions::from_url(url.expose())
+                .map_err(|err| ConfigError::new(name, err.to_string()))?;
+            if let Some(channel_binding) = channel_binding {
+                options = options.channel_binding(channel_binding);
+            }
+            if let Some(ca) = &ca_file {
+                options = options.ca_file(ca.clone());
+            }
+            Ok(options)
+        };
+        let primary_url = secret("DATABASE_URL", raw.database_url, raw.database_url_file)?
+            .ok_or_else(|| {
+                ConfigError::new(
+                    "DATABASE_URL",
+                    "not set: give a postgres:// URL (sslmode defaults to verify-full), \
+                     or GATEHOUSE_DATABASE_URL_FILE naming a file that holds it",
+                )
+            })?;
+        let primary = connect("DATABASE_URL", primary_url)?;
+        let replica = secret(
+            "READ_DATABASE_URL",
+            raw.read_database_url,
+            raw.read_database_url_file,
+        )?
+        .map(|url| connect("READ_DATABASE_URL", url))
+        .transpose()?;
+
+        let defaults = pg::PoolOptions::default();
+        let pool = pg::PoolOptions {
+            max_size: number("POOL_SIZE", raw.pool_size, 1, 10_000)?.unwrap_or(defaults.max_size),
+            wait_timeout: millis("POOL_WAIT_TIMEOUT_MS", raw.pool_wait_timeout_ms)?
+                .unwrap_or(defaults.wait_timeout),
+            create_timeout: millis("POOL_CREATE_TIMEOUT_MS", raw.pool_create_timeout_ms)?
+                .unwrap_or(defaults.create_timeout),
+            recycle_timeout: millis("POOL_RECYCLE_TIMEOUT_MS", raw.pool_recycle_timeout_ms)?
+                .unwrap_or(defaults.recycle_timeout),
+        };
+        let schemas = match raw.schemas {
+            None => vec!["public".to_owned()],
+            Some(list) => {
+                let schemas: Vec<String> = list
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect();
+                if schemas.is_empty() {
+                    return Err(ConfigError::new(
+                        "SCHEMAS",
+                        "empty: give a comma-separated list of schema names",
+                    ));
+                }
+                schemas
+            }
+        };
+        let statement_timeout = millis("STATEMENT_TIMEOUT_MS", raw.statement_timeout_ms)?
+            .unwrap_or(Duration::from_secs(10));
+
+        let https = match (raw.tls_cert_file, raw.tls_key_file) {
+            (None, None) => None,
+            (Some(cert), Some(key)) => Some(HttpsFiles {
+                cert: existing_file("TLS_CERT_FILE", cert)?,
+                key: existing_file("TLS_KEY_FILE", key)?,
+            }),
+            (Some(_), None) => {
+                return Err(ConfigError::new(
+                    "TLS_KEY_FILE",
+                    "not set, but GATEHOUSE_TLS_CERT_FILE is: HTTPS needs both",
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(ConfigError::new(
+                    "TLS_CERT_FILE",
+                    "not set, but GATEHOUSE_TLS_KEY_FILE is: HTTPS needs both",
+                ));
+            }
+        };
+
+        Ok(Settings {
+            database: DatabaseSettings {
+                primary,
+                replica,
+                pool,
+                schemas,
+                statement_timeout,
+            },
+            listen: address("LISTEN", raw.listen, "127.0.0.1:3000")?,
+            admin_listen: address("ADMIN_LISTEN", raw.admin_listen, "127.0.0.1:3001")?,
+            policy_file: raw
+                .policy_file
+                .map(|path| existing_file("POLICY_FILE", path))
+                .transpose()?,
+            max_rows: number("MAX_ROWS", raw.max_rows, 1, u64::MAX)?.or(Some(1000)),
+            max_body_bytes: number("MAX_BODY_BYTES", raw.max_body_bytes, 1, 1 << 30)?
+                .unwrap_or(1 << 20),
+            encryption_key: secret(
+                "ENCRYPTION_KEY",
+                raw.encryption_key,
+                raw.encryption_key_file,
+            )?,
+            jwt: JwtSettings {
+                secret: secret("JWT_SECRET", raw.jwt_secret, raw.jwt_secret_file)?,
+                jwks_file: raw
+                    .jwks_file
+                    .map(|path| existing_file("JWKS_FILE", path))
+                    .transpose()?,
+                audience: raw.jwt_audience,
+                role_claim: raw.jwt_role_claim.unwrap_or_else(|| "role".to_owned()),
+                tenant_claim: raw
+                    .jwt_tenant_claim
+                    .unwrap_or_else(|| "tenant_id".to_owned()),
+            },
+            https,
+            log_format: match raw.log_format.as_deref() {
+                None | Some("text") => LogFormat::Text,
+                Some("json") => LogFormat::Json,
+                Some(other) => {
+                    return Err(ConfigError::new(
+                        "LOG_FORMAT",
+                        format!("expected text or json, got {other:?}"),
+                    ));
+                }
+            },
+            log_filter: raw.log,
+            unknown_variables: Vec::new(),
+        })
+    }
+}
+
+/// A secret given either directly (`GATEHOUSE_X`) or as a file (`GATEHOUSE_X_FILE`), not both.
+/// Error messages never contain the value.
+fn secret(
+    name: &str,
+    value: Option<String>,
+    file: Option<String>,
+) -> Result<Option<Secret>, ConfigError> {
+    match (value, file) {
+        (Some(_), Some(_)) => Err(ConfigError::new(
+            name,
+            format!("set both GATEHOUSE_{name} and GATEHOUSE_{name}_FILE: keep one"),
+        )),
+        (Some(value), None) if value.is_empty() => Err(ConfigError::new(name, "empty")),
+        (Some(value), None) => Ok(Some(Secret(value))),
+        (None, Some(path)) => {
+            let file_var = format!("{name}_FILE");
+            let text = std::fs::read_to_string(&path)
+                .map_err(|err| ConfigError::new(&file_var, format!("read {path}: {err}")))?;
+            let value = text.trim_end_matches(['\n', '\r']).to_owned();
+            if value.is_empty() {
+                return Err(ConfigError::new(&file_var, format!("{path} is empty")));
+            }
+            Ok(Some(Secret(value)))
+        }
+        (None, None) => Ok(None),
+    }
+}
+
+fn number<T>(name: &str, value: Option<String>, min: T, max: T) -> Result<Option<T>, ConfigError>
+where
+    T: std::str::FromStr + PartialOrd + fmt::Display + Copy,
+{
+    let Some(text) = value else { return Ok(None) };
+    match text.trim().parse::<T>() {
+        Ok(n) if n >= min && n <= max => Ok(Some(n)),
+        _ => Err(ConfigError::new(
+            name,
+            format!("expected a whole number from {min} to {max}, got {text:?}"),
+        )),
+    }
+}
+
+fn millis(name: &str, value: Option<String>) -> Result<Option<Duration>, ConfigError> {
+    Ok(number(name, value, 1u64, 86_400_000)?.map(Duration::from_millis))
+}
+
+fn address(name: &str, value: Option<String>, default: &str) -> Result<SocketAddr, ConfigError> {
+    let text = value.unwrap_or_else(|| default.to_owned());
+    text.parse().map_err(|_| {
+        ConfigError::new(
+            name,
+            format!("expected an address like 127.0.0.1:3000, got {text:?}"),
+        )
+    })
+}
+
+fn existing_file(name: &str, path: String) -> Result<PathBuf, ConfigError> {
+    let path = PathBuf::from(path);
+    if path.is_file() {
+        Ok(path)
+    } else {
+        Err(ConfigError::new(
+            name,
+            format!("{} does not exist or is not a file", path.display()),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    fn error(pairs: &[(&str, &str)]) -> String {
+        match Settings::from_vars(vars(pairs)) {
+            Ok(settings) => panic!("expected an error, got {settings:?}"),
+            Err(err) => err.to_string(),
+        }
+    }
+
+    const URL: (&str, &str) = (
+        "GATEHOUSE_DATABASE_URL",
+        "postgres://app:s3cret-pw@db.example:5432/app",
+    );
+
+    #[test]
+    fn defaults_are_sane() {
+        let settings = Settings::from_vars(vars(&[URL])).expect("valid settings");
+        assert_eq!(settings.listen.to_string(), "127.0.0.1:3000");
+        assert_eq!(settings.admin_listen.to_string(), "127.0.0.1:3001");
+        assert_eq!(settings.database.schemas, vec!["public"]);
+        assert_eq!(settings.database.primary.ssl_mode(), pg::SslMode::VerifyFull);
+        assert_eq!(settings.max_rows, Some(1000));
+        assert_eq!(settings.jwt.role_claim, "role");
+        assert_eq!(settings.jwt.tenant_claim, "tenant_id");
+    }
+
+    #[test]
+    fn missing_database_url_names_the_variable() {
+        assert!(error(&[]).starts_with("GATEHOUSE_DATABASE_URL: not set"));
+    }
+
+    #[test]
+    fn bad_numbers_name_the_variable() {
+        let message = error(&[URL, ("GATEHOUSE_POOL_SIZE", "lots")]);
+        assert_eq!(
+            message,
+            "GATEHOUSE_POOL_SIZE: expected a whole number from 1 to 10000, got \"lots\""
+        );
+        let message = error(&[URL, ("GATEHOUSE_STATEMENT_TIMEOUT_MS", "0")]);
+        assert!(message.starts_with("GATEHOUSE_STATEMENT_TIMEOUT_MS:"), "{message}");
+    }
+
+    #[test]
+    fn bad_listen_address_names_the_variable() {
+        let message = error(&[URL, ("GATEHOUSE_LISTEN", "localhost")]);
+        assert!(message.starts_with("GATEHOUSE_LISTEN:"), "{message}");
+    }
+
+    #[test]
+    fn insecure_sslmode_is_refused_at_startup() {
+        for mode in ["disable", "allow", "prefer", "require"] {
+            let url = format!("postgres://app:pw@db.example/app?sslmode={mode}");
+            let message = error(&[("GATEHOUSE_DATABASE_URL", &url)]);
+            assert!(message.starts_with("GATEHOUSE_DATABASE_URL:"), "{message}");
+            assert!(message.contains(mode), "{message}");
+            assert!(!message.contains("pw@"), "password leaked: {message}");
+        }
+    }
+
+    #[test]
+    fn secrets_never_reach_debug_output() {
+        let settings = Settings::from_vars(vars(&[
+            URL,
+            ("GATEHOUSE_JWT_SECRET", "jwt-secret-value"),
+            ("GATEHOUSE_ENCRYPTION_KEY", "encryption-key-value"),
+        ]))
+        .expect("valid settings");
+        let debug = format!("{settings:?}");
+        for secret in ["s3cret-pw", "jwt-secret-value", "encryption-key-value"] {
+            assert!(!debug.contains(secret), "{secret} in {debug}");
+        }
+    }
+
+    #[test]
+    fn secrets_can_come_from_files() {
+        let dir = std::env::temp_dir().join(format!("gatehouse-settings-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let file = dir.join("url");
+        std::fs::write(&file, format!("{}\n", URL.1)).expect("write");
+        let settings = Settings::from_vars(vars(&[(
+            "GATEHOUSE_DATABASE_URL_FILE",
+            file.to_str().expect("utf-8 path"),
+        )]))
+        .expect("valid settings");
+        assert_eq!(settings.database.primary.host(), "db.example");
+
+        let message = error(&[
+            URL,
+            ("GATEHOUSE_DATABASE_URL_FILE", file.to_str().expect("utf-8")),
+        ]);
+        assert!(message.contains("keep one"), "{message}");
+        let message = error(&[("GATEHOUSE_JWT_SECRET_FILE", "/nonexistent/secret"), URL]);
+        assert!(
+            message.starts_with("GATEHOUSE_JWT_SECRET_FILE: read /nonexistent/secret"),
+            "{message}"
+        );
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn unknown_variables_are_reported() {
+        let settings = Settings::from_vars(vars(&[URL, ("GATEHOUSE_POOLSIZE", "5")]))
+            .expect("valid settings");
+        assert_eq!(settings.unknown_variables, vec!["GATEHOUSE_POOLSIZE"]);
+    }
+
+    #[test]
+    fn https_needs_both_files() {
+        let message = error(&[URL, ("GATEHOUSE_TLS_CERT_FILE", "/etc/hostname")]);
+        assert!(message.starts_with("GATEHOUSE_TLS_KEY_FILE:"), "{message}");
+    }
+}

@@ -1,0 +1,174 @@
+//! Building and running the application: the database pool, the catalog, and the two HTTP
+//! listeners (the API and the admin port). Tests call [`Application::build`] with port 0.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, RwLock};
+
+use actix_web::dev::Server;
+use actix_web::{App, HttpServer, web};
+
+use crate::admin;
+use crate::error::ApiError;
+use crate::settings::Settings;
+
+/// What every request handler shares.
+#[derive(Debug)]
+pub struct AppState {
+    pub pool: deadpool_postgres::Pool,
+    pub settings: Settings,
+    catalog: RwLock<Arc<schema::Catalog>>,
+}
+
+impl AppState {
+    /// The catalog as last loaded. Cheap: an `Arc` clone.
+    pub fn catalog(&self) -> Arc<schema::Catalog> {
+        match self.catalog.read() {
+            Ok(guard) => Arc::clone(&guard),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// A pooled connection, or 503 when none can be had in time.
+    pub async fn connection(&self) -> Result<deadpool_postgres::Object, ApiError> {
+        self.pool.get().await.map_err(|err| ApiError::Unavailable {
+            detail: pg::describe(&err),
+        })
+    }
+}
+
+/// Why the application could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("build the connection pool: {0}")]
+    Pool(String),
+    #[error("connect to the database: {0}")]
+    Connect(String),
+    #[error("load the schema: {0}")]
+    Introspect(String),
+    #[error("listen on {address}: {source}")]
+    Listen {
+        address: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// A built application: both listeners bound, not yet serving.
+#[allow(missing_debug_implementations, reason = "actix's Server has no Debug")]
+pub struct Application {
+    api_address: SocketAddr,
+    admin_address: SocketAddr,
+    api: Server,
+    admin: Server,
+    state: web::Data<AppState>,
+}
+
+impl Application {
+    /// Connects to the database, loads the schema and binds both listeners.
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        let pool = pg::pool(&settings.database.primary, &settings.database.pool)
+            .map_err(|err| StartupError::Pool(pg::describe(&err)))?;
+        let catalog = load_catalog(&pool, &settings.database.schemas).await?;
+        tracing::info!(
+            relations = catalog.relations().len(),
+            schemas = ?settings.database.schemas,
+            "schema loaded"
+        );
+        let state = web::Data::new(AppState {
+            pool,
+            catalog: RwLock::new(Arc::new(catalog)),
+            settings,
+        });
+
+        let api_listener = bind(state.settings.listen)?;
+        let api_address = local_address(&api_listener, state.settings.listen)?;
+        let api_state = state.clone();
+        let api = HttpServer::new(move || {
+            App::new()
+                .app_data(api_state.clone())
+                .default_service(web::to(not_found))
+        })
+        .listen(api_listener)
+        .map_err(|source| StartupError::Listen {
+            address: api_address,
+            source,
+        })?
+        .run();
+
+        let admin_listener = bind(state.settings.admin_listen)?;
+        let admin_address = local_address(&admin_listener, state.settings.admin_listen)?;
+        let admin_state = state.clone();
+        let admin = HttpServer::new(move || {
+            App::new()
+                .app_data(admin_state.clone())
+                .configure(admin::routes)
+        })
+        .workers(1)
+        .listen(admin_listener)
+        .map_err(|source| StartupError::Listen {
+            address: admin_address,
+            source,
+        })?
+        .run();
+
+        Ok(Self {
+            api_address,
+            admin_address,
+            api,
+            admin,
+            state,
+        })
+    }
+
+    pub fn api_address(&self) -> SocketAddr {
+        self.api_address
+    }
+
+    pub fn admin_address(&self) -> SocketAddr {
+        self.admin_address
+    }
+
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
+    }
+
+    /// Serves until both servers stop (Ctrl-C / SIGTERM stop them gracefully).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let (api, admin) = futures_util::future::join(self.api, self.admin).await;
+        api.and(admin)
+    }
+}
+
+/// Loads the catalog through a pooled connection.
+pub async fn load_catalog(
+    pool: &deadpool_postgres::Pool,
+    schemas: &[String],
+) -> Result<schema::Catalog, StartupError> {
+    let client = pool
+        .get()
+        .await
+        .map_err(|err| StartupError::Connect(pg::describe(&err)))?;
+    let client: &tokio_postgres::Client = &client;
+    schema::introspect(client, schemas)
+        .await
+        .map_err(|err| StartupError::Introspect(pg::describe(&err)))
+}
+
+fn bind(address: SocketAddr) -> Result<std::net::TcpListener, StartupError> {
+    std::net::TcpListener::bind(address).map_err(|source| StartupError::Listen { address, source })
+}
+
+fn local_address(
+    listener: &std::net::TcpListener,
+    requested: SocketAddr,
+) -> Result<SocketAddr, StartupError> {
+    listener.local_addr().map_err(|source| StartupError::Listen {
+        address: requested,
+        source,
+    })
+}
+
+async fn not_found(request: actix_web::HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
+    Err(ApiError::UnknownRelation {
+        name: request.path().trim_start_matches('/').to_owned(),
+    })
+}

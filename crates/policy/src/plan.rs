@@ -1,0 +1,303 @@
+//! The authorized plan: a request resolved against the catalog as the caller's role sees it,
+//! with the policy's predicates added. This is what `sql` renders, and only this crate can
+//! build one ([`Authorized`] has no public constructor).
+//!
+//! Names in a plan are [`Ident`]s and types are [`TypeName`]s: both can only be made in this
+//! crate, from the catalog, so the SQL writer can quote them knowing they came from
+//! introspection, never from a request. Everything that came from a request and reaches SQL is
+//! a [`Param`] (bound) or an output key (bound too: JSON keys are parameters).
+
+use std::fmt;
+
+pub use query::{CmpOp, Direction, FtsKind, IsValue, LogicOp, Nulls, RangeOp};
+
+use crate::MaskKind;
+
+/// A plan that passed the policy. Only this crate constructs it; `sql::render` takes nothing
+/// else.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Authorized<P> {
+    plan: P,
+}
+
+impl<P> Authorized<P> {
+    pub(crate) fn new(plan: P) -> Self {
+        Self { plan }
+    }
+
+    /// The plan, for reading.
+    pub fn plan(&self) -> &P {
+        &self.plan
+    }
+}
+
+/// An identifier that came from the catalog (a schema, relation or column name). The SQL
+/// writer quotes it; nothing outside this crate can make one.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Ident(String);
+
+impl Ident {
+    pub(crate) fn from_catalog(name: &str) -> Self {
+        Self(name.to_owned())
+    }
+
+    /// The name, unquoted.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Ident {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A type to cast a bound parameter to: a schema and a `pg_type.typname` from the catalog
+/// (rendered as `"schema"."name"`, so `numeric(10,2)`'s modifier never rounds a filter value),
+/// or one of a fixed list of built-in types for casts a client asks for in `select`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum TypeName {
+    /// From the catalog.
+    Catalog { schema: Ident, name: Ident },
+    /// A built-in type, spelled by us (`text`, `integer`, …).
+    Builtin(&'static str),
+}
+
+impl TypeName {
+    pub(crate) fn of(ty: &schema::Type) -> Self {
+        TypeName::Catalog {
+            schema: Ident::from_catalog(&ty.schema),
+            name: Ident::from_catalog(&ty.name),
+        }
+    }
+}
+
+/// A relation in a plan: its qualified name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Table {
+    pub schema: Ident,
+    pub name: Ident,
+}
+
+/// A bound parameter's value. Every value from a request, and every secret, travels this way.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Param {
+    /// Bound as `text`.
+    Text(String),
+    /// Bound as `text[]`.
+    TextArray(Vec<String>),
+    /// The encryption key, bound as `text`; `Debug` does not print it.
+    Secret(String),
+}
+
+impl fmt::Debug for Param {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Param::Text(text) => f.debug_tuple("Text").field(text).finish(),
+            Param::TextArray(items) => f.debug_tuple("TextArray").field(items).finish(),
+            Param::Secret(_) => f.write_str("Secret(***)"),
+        }
+    }
+}
+
+/// A column reference with an optional JSON path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnRef {
+    pub column: Ident,
+    /// The column's type (for casting operands to it).
+    pub ty: TypeName,
+    /// Whether the column's type is json/jsonb (JSON path steps apply).
+    pub json_path: Vec<JsonStep>,
+}
+
+/// One `->` / `->>` step; keys and indexes are bound as parameters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JsonStep {
+    /// `->>` (text) rather than `->` (json).
+    pub text: bool,
+    pub operand: JsonOperand,
+}
+
+/// A JSON key or array index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JsonOperand {
+    Key(String),
+    Index(i32),
+}
+
+impl ColumnRef {
+    /// The expression's result is text (`->>` last), JSON (`->` last) or the column's own type.
+    pub fn result(&self) -> Operand {
+        match self.json_path.last() {
+            None => Operand::Column,
+            Some(step) if step.text => Operand::Text,
+            Some(_) => Operand::Jsonb,
+        }
+    }
+}
+
+/// What a filter's operand is cast to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operand {
+    /// The column's own type.
+    Column,
+    /// `text` (after `->>`).
+    Text,
+    /// `jsonb` (after `->`).
+    Jsonb,
+}
+
+/// How a selected column is shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reveal {
+    /// As stored.
+    Plain,
+    /// Masked; decrypted first when `decrypt_key` is set.
+    Masked {
+        kind: MaskKind,
+        decrypt_key: Option<Param>,
+    },
+    /// Decrypted with `pgp_sym_decrypt(column, key)`.
+    Decrypted { key: Param },
+}
+
+/// One key of the output object.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Output {
+    /// A column (or a JSON path into it), maybe cast.
+    Column {
+        /// The JSON key (the alias, the column name, or the last JSON path key). Bound.
+        key: String,
+        column: ColumnRef,
+        cast: Option<TypeName>,
+        reveal: Reveal,
+    },
+    /// An embedded relation.
+    Embed(Box<Embed>),
+}
+
+/// An embedded relation and how it joins its parent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Embed {
+    /// The JSON key (alias or relation name); unused for a spread.
+    pub key: String,
+    pub node: Node,
+    pub link: Link,
+    /// At most one row: an object (or null) instead of an array.
+    pub to_one: bool,
+    /// `!inner`: parent rows without a matching (filtered) child are dropped.
+    pub inner: bool,
+    /// `...rel(…)`: the child's keys are merged into the parent object (to-one only).
+    pub spread: bool,
+    /// `rel()`: selected nothing; used only to filter (with `inner`), not shown.
+    pub hidden_output: bool,
+}
+
+/// How child rows match a parent row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Link {
+    /// `parent.a = child.b` for each pair.
+    Direct { pairs: Vec<(Ident, Ident)> },
+    /// Through a junction: `parent.a = junction.b` for `parent_pairs`, then
+    /// `junction.c = child.d` for `child_pairs`.
+    Junction {
+        junction: Table,
+        parent_pairs: Vec<(Ident, Ident)>,
+        child_pairs: Vec<(Ident, Ident)>,
+        /// Guards on the junction rows (its tenant scope).
+        guards: Vec<Condition>,
+    },
+}
+
+/// A condition on a relation's rows.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Condition {
+    /// A filter on one column.
+    Filter {
+        column: ColumnRef,
+        negate: bool,
+        op: Operation,
+    },
+    /// `and` / `or` over conditions; never empty.
+    Logic {
+        op: LogicOp,
+        negate: bool,
+        children: Vec<Condition>,
+    },
+    /// The condition of an `!inner` embed, or of an embedded filter in an `or` tree: a
+    /// matching child row exists.
+    Exists { embed: Box<Embed> },
+}
+
+/// A filter's operator with its operands bound.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Operation {
+    /// `column op $1`, the operand cast to the column's type.
+    Compare(CmpOp, Param),
+    /// `column op ANY|ALL($1::type[])`.
+    Quantified {
+        op: CmpOp,
+        all: bool,
+        /// A PostgreSQL array literal (`{a,b}`), bound as text and cast.
+        array: Param,
+    },
+    /// `column IN (…)`: the elements bound as one `text[]`, each cast to the column's type.
+    In(Param),
+    /// `IS NULL`, `IS TRUE`, …
+    Is(IsValue),
+    /// Full-text search.
+    Fts {
+        kind: FtsKind,
+        language: Option<Param>,
+        query: Param,
+        /// The column is a `tsvector`; otherwise it is converted with `to_tsvector`.
+        tsvector: bool,
+    },
+    /// Array / range operators, the operand cast to the column's type.
+    Range(RangeOp, Param),
+}
+
+/// One ordering term.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Order {
+    pub column: ColumnRef,
+    pub direction: Option<Direction>,
+    pub nulls: Option<Nulls>,
+}
+
+/// One relation's part of a read: what to show, which rows, in which order, how many.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub table: Table,
+    pub outputs: Vec<Output>,
+    /// The client's filters.
+    pub filters: Vec<Condition>,
+    /// The policy's: the row filter and the tenant scope. Always applied.
+    pub guards: Vec<Condition>,
+    pub order: Vec<Order>,
+    pub limit: Option<u64>,
+    pub offset: Option<u64>,
+}
+
+/// How the total row count is wanted (`Prefer: count=…`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Count {
+    Exact,
+    Planned,
+    Estimated,
+}
+
+/// A read (GET / HEAD).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Read {
+    pub root: Node,
+    pub count: Option<Count>,
+}
+
+/// Settings to apply in the transaction with `set_config(name, value, true)`: the role, the
+/// tenant and the subject, for row-level security in the database (defense in depth).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Context {
+    pub settings: Vec<(&'static str, String)>,
+}

@@ -1,0 +1,79 @@
+use serde_json::{Value, json};
+
+use crate::helpers::spawn_app;
+
+const SCHEMA: &str = "create table items (id int primary key, name text not null);";
+
+#[tokio::test]
+async fn live_answers_on_the_admin_port() {
+    let app = spawn_app(SCHEMA).await;
+    let response = app.admin_get("/live").await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.json::<Value>().await.expect("json"),
+        json!({"status": "live"})
+    );
+}
+
+#[tokio::test]
+async fn ready_reports_the_loaded_schema() {
+    let app = spawn_app(SCHEMA).await;
+    let response = app.admin_get("/ready").await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.json::<Value>().await.expect("json"),
+        json!({"status": "ready", "relations": 1})
+    );
+}
+
+#[tokio::test]
+async fn ready_answers_503_with_retry_after_when_the_database_is_unreachable() {
+    let app = spawn_app(SCHEMA).await;
+    assert_eq!(app.admin_get("/ready").await.status(), 200);
+
+    // Cut the app role off: no new connections, existing ones ended.
+    let admin = app.db.admin_client().await;
+    admin
+        .execute("select set_config('gatehouse.test_db', $1, false)", &[&app.db.name()])
+        .await
+        .expect("set db name");
+    admin
+        .batch_execute(
+            "do $$ begin execute format('revoke connect on database %I from public', \
+             current_setting('gatehouse.test_db')); end $$; \
+             select pg_terminate_backend(pid) from pg_stat_activity \
+             where usename = 'gatehouse_app' and datname = current_setting('gatehouse.test_db');",
+        )
+        .await
+        .expect("cut off the app role");
+
+    let response = app.admin_get("/ready").await;
+    assert_eq!(response.status(), 503);
+    assert_eq!(
+        response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok()),
+        Some("5")
+    );
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["status"], "unavailable");
+    // Nothing about the connection failure leaks into the body beyond the reason.
+    assert_eq!(body, json!({"status": "unavailable", "reason": "database unreachable"}));
+}
+
+#[tokio::test]
+async fn api_port_answers_unknown_paths_with_postgrest_error_body() {
+    let app = spawn_app(SCHEMA).await;
+    let response = app.get("/no_such_table").await;
+    assert_eq!(response.status(), 404);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["code"], "PGRST205");
+    assert_eq!(body["details"], Value::Null);
+    assert!(
+        body["message"]
+            .as_str()
+            .expect("message")
+            .contains("no_such_table")
+    );
+}

@@ -1,0 +1,8 @@
+//! End-to-end tests: the real application over HTTP, against a real PostgreSQL over TLS (a
+//! fresh database per test from the test kit). One binary, one module per area.
+
+mod helpers;
+
+mod commands;
+mod config;
+mod health;
