@@ -25,7 +25,10 @@ async fn doctor_flags_a_superuser_connection_and_exits_non_zero() {
     let db = TestDatabase::with_schema(SCHEMA).await;
     let output = gatehouse(&["doctor"], &db.admin_url());
     let stdout = text(&output.stdout);
-    assert!(!output.status.success(), "doctor passed a superuser:\n{stdout}");
+    assert!(
+        !output.status.success(),
+        "doctor passed a superuser:\n{stdout}"
+    );
     assert!(stdout.contains("CRITICAL"), "{stdout}");
     assert!(stdout.contains("is a superuser"), "{stdout}");
     assert!(stdout.contains("fix: "), "{stdout}");
@@ -60,7 +63,10 @@ async fn doctor_flags_a_role_that_owns_exposed_tables() {
     let output = gatehouse(&["doctor"], &db.app_url());
     let stdout = text(&output.stdout);
     assert!(!output.status.success(), "{stdout}");
-    assert!(stdout.contains("owns exposed relations (public.items)"), "{stdout}");
+    assert!(
+        stdout.contains("owns exposed relations (public.items)"),
+        "{stdout}"
+    );
 }
 
 #[tokio::test]
@@ -83,7 +89,10 @@ async fn serve_refuses_an_unverified_sslmode_and_names_the_variable() {
         let output = gatehouse(&["serve"], &url);
         let stderr = text(&output.stderr);
         assert!(!output.status.success(), "{mode}: started");
-        assert!(stderr.contains("GATEHOUSE_DATABASE_URL"), "{mode}: {stderr}");
+        assert!(
+            stderr.contains("GATEHOUSE_DATABASE_URL"),
+            "{mode}: {stderr}"
+        );
         assert!(stderr.contains("verify-full"), "{mode}: {stderr}");
     }
 }

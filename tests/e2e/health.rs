@@ -34,7 +34,10 @@ async fn ready_answers_503_with_retry_after_when_the_database_is_unreachable() {
     // Cut the app role off: no new connections, existing ones ended.
     let admin = app.db.admin_client().await;
     admin
-        .execute("select set_config('gatehouse.test_db', $1, false)", &[&app.db.name()])
+        .execute(
+            "select set_config('gatehouse.test_db', $1, false)",
+            &[&app.db.name()],
+        )
         .await
         .expect("set db name");
     admin
@@ -59,7 +62,10 @@ async fn ready_answers_503_with_retry_after_when_the_database_is_unreachable() {
     let body: Value = response.json().await.expect("json");
     assert_eq!(body["status"], "unavailable");
     // Nothing about the connection failure leaks into the body beyond the reason.
-    assert_eq!(body, json!({"status": "unavailable", "reason": "database unreachable"}));
+    assert_eq!(
+        body,
+        json!({"status": "unavailable", "reason": "database unreachable"})
+    );
 }
 
 #[tokio::test]

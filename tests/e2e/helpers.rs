@@ -35,18 +35,43 @@ pub(crate) fn settings_for(db: &TestDatabase, extra: &[(&str, &str)]) -> Setting
     let mut vars = vec![
         ("GATEHOUSE_DATABASE_URL".to_owned(), db.app_url()),
         ("GATEHOUSE_LISTEN".to_owned(), "127.0.0.1:0".to_owned()),
-        ("GATEHOUSE_ADMIN_LISTEN".to_owned(), "127.0.0.1:0".to_owned()),
+        (
+            "GATEHOUSE_ADMIN_LISTEN".to_owned(),
+            "127.0.0.1:0".to_owned(),
+        ),
     ];
-    vars.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+    vars.extend(
+        extra
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
     Settings::from_vars(vars).expect("valid test settings")
 }
 
 /// Starts the application on a fresh database holding `schema_sql` (applied as the
-/// superuser; the app role gets DML rights on `public`).
+/// superuser; the app role gets DML rights on `public`), with no policy (nothing exposed).
 pub(crate) async fn spawn_app(schema_sql: &str) -> TestApp {
+    spawn_app_with(schema_sql, None, &[]).await
+}
+
+/// Starts the application with a policy (TOML text) and extra settings.
+pub(crate) async fn spawn_app_with(
+    schema_sql: &str,
+    policy: Option<&str>,
+    extra: &[(&str, &str)],
+) -> TestApp {
     let db = TestDatabase::with_schema(schema_sql).await;
     db.grant_app(&["public"]).await;
-    let app = Application::build(settings_for(&db, &[]))
+    let policy_path = policy.map(|text| {
+        let path = std::env::temp_dir().join(format!("gatehouse-policy-{}.toml", db.name()));
+        std::fs::write(&path, text).expect("write the policy file");
+        path.to_str().expect("utf-8 temp path").to_owned()
+    });
+    let mut vars: Vec<(&str, &str)> = extra.to_vec();
+    if let Some(path) = &policy_path {
+        vars.push(("GATEHOUSE_POLICY_FILE", path));
+    }
+    let app = Application::build(settings_for(&db, &vars))
         .await
         .expect("build the application");
     let api = format!("http://{}", app.api_address());

@@ -6,3 +6,4 @@ mod helpers;
 mod commands;
 mod config;
 mod health;
+mod read;

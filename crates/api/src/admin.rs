@@ -19,7 +19,10 @@ async fn live() -> HttpResponse {
 async fn ready(state: web::Data<AppState>) -> HttpResponse {
     let relations = state.catalog().relations().len();
     let database = match state.connection().await {
-        Ok(client) => client.simple_query("select 1").await.map_err(|err| pg::describe(&err)),
+        Ok(client) => client
+            .simple_query("select 1")
+            .await
+            .map_err(|err| pg::describe(&err)),
         Err(err) => Err(err.to_string()),
     };
     match database {

@@ -10,7 +10,11 @@ use crate::commands;
 use crate::settings::Settings;
 
 #[derive(Debug, Parser)]
-#[command(name = "gatehouse", version, about = "A policy-enforcing REST API over PostgreSQL")]
+#[command(
+    name = "gatehouse",
+    version,
+    about = "A policy-enforcing REST API over PostgreSQL"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,

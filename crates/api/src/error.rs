@@ -2,11 +2,16 @@
 //! PostgREST's shape, `{"code","message","details","hint"}`; the client-facing text is kept
 //! apart from `Display`, so internal detail (SQL, connection errors) goes to the log, never the
 //! body.
+//!
+//! Where PostgREST has a code for the same condition we use it; conditions of our own have
+//! `GH` codes, listed in the README's error table.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
+use serde_json::{Value, json};
+use tokio_postgres::error::SqlState;
 
 /// Seconds a client should wait before retrying when the database is unavailable.
 const RETRY_AFTER_SECONDS: &str = "5";
@@ -18,6 +23,37 @@ pub enum ApiError {
     /// the caller may not see it.
     #[error("no relation {name:?} in the exposed schemas")]
     UnknownRelation { name: String },
+    /// The query string or a header does not parse.
+    #[error("bad request: {0}")]
+    Query(#[from] query::Error),
+    /// No usable credentials.
+    #[error("unauthenticated")]
+    Unauthenticated,
+    /// The policy refused the request.
+    #[error("refused by the policy: {0}")]
+    Policy(#[from] policy::Error),
+    /// The `Accept` header asks for nothing we produce.
+    #[error("not acceptable: {accept}")]
+    NotAcceptable { accept: String },
+    /// A singular response (`application/vnd.pgrst.object+json`) would have `rows` rows.
+    #[error("singular response with {rows} rows")]
+    NotSingular { rows: i64 },
+    /// The requested offset lies beyond the total.
+    #[error("range not satisfiable: offset {offset}, total {total}")]
+    RangeNotSatisfiable { offset: u64, total: i64 },
+    /// PostgreSQL refused the statement for a reason the client caused or can act on.
+    #[error("database refused: {sqlstate}: {message}")]
+    Database {
+        status: StatusCode,
+        sqlstate: String,
+        /// PostgreSQL's primary message, shown only for data exceptions (class 22), which
+        /// echo the client's own input; never the DETAIL line.
+        message: String,
+        client_message: Option<String>,
+    },
+    /// The statement ran past the statement timeout.
+    #[error("statement timeout")]
+    Timeout,
     /// The database cannot be reached or a connection cannot be had in time.
     #[error("database unavailable: {detail}")]
     Unavailable { detail: String },
@@ -31,32 +67,243 @@ pub enum ApiError {
 pub struct ErrorBody {
     pub code: String,
     pub message: String,
-    pub details: Option<String>,
-    pub hint: Option<String>,
+    pub details: Value,
+    pub hint: Value,
+}
+
+fn body(code: &str, message: impl Into<String>) -> ErrorBody {
+    ErrorBody {
+        code: code.to_owned(),
+        message: message.into(),
+        details: Value::Null,
+        hint: Value::Null,
+    }
+}
+
+fn with(mut body: ErrorBody, details: Option<Value>, hint: Option<String>) -> ErrorBody {
+    body.details = details.unwrap_or(Value::Null);
+    body.hint = hint.map(Value::String).unwrap_or(Value::Null);
+    body
 }
 
 impl ApiError {
+    /// Classifies a database error by SQLSTATE. The one place that does.
+    pub fn from_db(err: &tokio_postgres::Error) -> Self {
+        let Some(db) = err.as_db_error() else {
+            // No SQLSTATE: the connection broke.
+            return ApiError::Unavailable {
+                detail: pg::describe(err),
+            };
+        };
+        let code = db.code();
+        let sqlstate = code.code().to_owned();
+        let database = |status: StatusCode, client_message: Option<String>| ApiError::Database {
+            status,
+            sqlstate: sqlstate.clone(),
+            message: db.message().to_owned(),
+            client_message,
+        };
+        if *code == SqlState::QUERY_CANCELED {
+            return ApiError::Timeout;
+        }
+        if sqlstate.starts_with("08")
+            || *code == SqlState::TOO_MANY_CONNECTIONS
+            || *code == SqlState::ADMIN_SHUTDOWN
+            || *code == SqlState::CANNOT_CONNECT_NOW
+        {
+            return ApiError::Unavailable {
+                detail: db.message().to_owned(),
+            };
+        }
+        if sqlstate.starts_with("22") {
+            return database(StatusCode::BAD_REQUEST, Some(db.message().to_owned()));
+        }
+        match code {
+            c if *c == SqlState::UNIQUE_VIOLATION || *c == SqlState::FOREIGN_KEY_VIOLATION => {
+                database(StatusCode::CONFLICT, None)
+            }
+            c if *c == SqlState::NOT_NULL_VIOLATION || *c == SqlState::CHECK_VIOLATION => {
+                database(StatusCode::BAD_REQUEST, None)
+            }
+            c if *c == SqlState::UNDEFINED_FUNCTION
+                || *c == SqlState::INVALID_REGULAR_EXPRESSION =>
+            {
+                database(StatusCode::BAD_REQUEST, Some(db.message().to_owned()))
+            }
+            c if *c == SqlState::INSUFFICIENT_PRIVILEGE => database(StatusCode::FORBIDDEN, None),
+            c if *c == SqlState::READ_ONLY_SQL_TRANSACTION => {
+                database(StatusCode::METHOD_NOT_ALLOWED, None)
+            }
+            _ => ApiError::Internal {
+                detail: format!("{sqlstate}: {}", db.message()),
+            },
+        }
+    }
+
     /// The body a client sees. Never derived from `Display`.
     pub fn body(&self) -> ErrorBody {
         match self {
-            ApiError::UnknownRelation { name } => ErrorBody {
-                code: "PGRST205".to_owned(),
-                message: format!("Could not find the table '{name}' in the schema cache"),
-                details: None,
-                hint: None,
-            },
-            ApiError::Unavailable { .. } => ErrorBody {
-                code: "PGRST001".to_owned(),
-                message: "Database client error. Retrying the connection.".to_owned(),
-                details: None,
-                hint: None,
-            },
-            ApiError::Internal { .. } => ErrorBody {
-                code: "GH500".to_owned(),
-                message: "Internal server error".to_owned(),
-                details: None,
-                hint: None,
-            },
+            ApiError::UnknownRelation { name } => body(
+                "PGRST205",
+                format!("Could not find the table '{name}' in the schema cache"),
+            ),
+            ApiError::Query(err) => with(
+                body(err.code(), err.message()),
+                Some(Value::String(err.details())).filter(|d| d != &json!("")),
+                None,
+            ),
+            ApiError::Unauthenticated => body("PGRST302", "Anonymous access is disabled"),
+            ApiError::Policy(err) => policy_body(err),
+            ApiError::NotAcceptable { accept } => with(
+                body("PGRST107", "None of these media types are available"),
+                Some(Value::String(truncate(accept))),
+                None,
+            ),
+            ApiError::NotSingular { rows } => with(
+                body(
+                    "PGRST116",
+                    "JSON object requested, multiple (or no) rows returned",
+                ),
+                Some(Value::String(format!("The result contains {rows} rows"))),
+                None,
+            ),
+            ApiError::RangeNotSatisfiable { offset, total } => with(
+                body("PGRST103", "Requested range not satisfiable"),
+                Some(Value::String(format!(
+                    "An offset of {offset} was requested, but there are only {total} rows."
+                ))),
+                None,
+            ),
+            ApiError::Database {
+                sqlstate,
+                client_message,
+                status,
+                ..
+            } => body(
+                sqlstate,
+                client_message.clone().unwrap_or_else(|| {
+                    status
+                        .canonical_reason()
+                        .unwrap_or("Request refused by the database")
+                        .to_owned()
+                }),
+            ),
+            ApiError::Timeout => body("57014", "canceling statement due to statement timeout"),
+            ApiError::Unavailable { .. } => body(
+                "PGRST001",
+                "Database client error. Retrying the connection.",
+            ),
+            ApiError::Internal { .. } => body("GH500", "Internal server error"),
+        }
+    }
+}
+
+fn truncate(text: &str) -> String {
+    text.chars().take(100).collect()
+}
+
+fn policy_body(err: &policy::Error) -> ErrorBody {
+    use policy::Error as E;
+    match err {
+        E::UnknownRelation { name } => body(
+            "PGRST205",
+            format!("Could not find the table '{name}' in the schema cache"),
+        ),
+        E::OperationDenied {
+            relation,
+            operation,
+            ..
+        } => body(
+            "GH100",
+            format!("Permission denied: {operation} on '{relation}' is not allowed for your role"),
+        ),
+        E::UnknownColumn { relation, column } => body(
+            "42703",
+            format!("column {relation}.{column} does not exist"),
+        ),
+        E::ProtectedColumn { column, usage, .. } => body(
+            "GH101",
+            format!("column '{column}' is protected and cannot be used to {usage}"),
+        ),
+        E::NoRelationship { parent, child } => with(
+            body(
+                "PGRST200",
+                format!(
+                    "Could not find a relationship between '{parent}' and '{child}' in the schema cache"
+                ),
+            ),
+            Some(Value::String(format!(
+                "Searched for a foreign key relationship between '{parent}' and '{child}', but no matches were found."
+            ))),
+            None,
+        ),
+        E::AmbiguousEmbed {
+            parent,
+            child,
+            candidates,
+        } => with(
+            body(
+                "PGRST201",
+                format!(
+                    "Could not embed because more than one relationship was found for '{parent}' and '{child}'"
+                ),
+            ),
+            Some(Value::Array(
+                candidates
+                    .iter()
+                    .map(|c| {
+                        json!({
+                            "cardinality": c.cardinality,
+                            "embedding": c.embedding,
+                            "relationship": c.relationship,
+                        })
+                    })
+                    .collect(),
+            )),
+            Some(format!(
+                "Try changing '{child}' to one of the following: {}. Find the desired relationship in the 'details' key.",
+                candidates
+                    .iter()
+                    .map(|c| format!("'{}'", c.hint))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        ),
+        E::NotEmbedded { path } => with(
+            body(
+                "PGRST108",
+                format!("'{path}' is not an embedded resource in this request"),
+            ),
+            None,
+            Some(format!(
+                "Verify that '{path}' is included in the 'select' query parameter."
+            )),
+        ),
+        E::SpreadToMany { relation } => body(
+            "PGRST119",
+            format!(
+                "A spread operation on '{relation}' is not possible: it is a to-many relationship"
+            ),
+        ),
+        E::UnsupportedCast { ty } => body(
+            "GH102",
+            format!("casting to '{}' is not supported", truncate(ty)),
+        ),
+        E::AggregatesDisabled => body("PGRST123", "Use of aggregate functions is not allowed"),
+        E::OrderByEmbed => body(
+            "GH103",
+            "ordering by a column of an embedded resource is not supported",
+        ),
+        E::TenantRequired { .. } => body(
+            "GH110",
+            "This resource is tenant-scoped and your credentials carry no tenant",
+        ),
+        E::MissingVariable { .. } => body(
+            "GH111",
+            "Your credentials lack a value this resource's row policy needs",
+        ),
+        E::InvalidRowFilter { .. } | E::EncryptionKeyMissing => {
+            body("GH500", "Internal server error")
         }
     }
 }
@@ -65,6 +312,38 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::UnknownRelation { .. } => StatusCode::NOT_FOUND,
+            ApiError::Query(err) => match err.code() {
+                "PGRST103" => StatusCode::RANGE_NOT_SATISFIABLE,
+                _ => StatusCode::BAD_REQUEST,
+            },
+            ApiError::Policy(err) => {
+                use policy::Error as E;
+                match err {
+                    E::UnknownRelation { .. } => StatusCode::NOT_FOUND,
+                    E::OperationDenied { .. }
+                    | E::TenantRequired { .. }
+                    | E::MissingVariable { .. } => StatusCode::FORBIDDEN,
+                    E::AmbiguousEmbed { .. } => StatusCode::MULTIPLE_CHOICES,
+                    E::UnknownColumn { .. }
+                    | E::ProtectedColumn { .. }
+                    | E::NoRelationship { .. }
+                    | E::NotEmbedded { .. }
+                    | E::SpreadToMany { .. }
+                    | E::UnsupportedCast { .. }
+                    | E::AggregatesDisabled
+                    | E::OrderByEmbed => StatusCode::BAD_REQUEST,
+                    E::InvalidRowFilter { .. } | E::EncryptionKeyMissing => {
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    }
+                }
+            }
+            ApiError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            ApiError::NotAcceptable { .. } | ApiError::NotSingular { .. } => {
+                StatusCode::NOT_ACCEPTABLE
+            }
+            ApiError::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
+            ApiError::Database { status, .. } => *status,
+            ApiError::Timeout => StatusCode::GATEWAY_TIMEOUT,
             ApiError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -74,6 +353,8 @@ impl ResponseError for ApiError {
         let status = self.status_code();
         if status.is_server_error() {
             tracing::error!(error = %self, "request failed");
+        } else {
+            tracing::debug!(error = %self, "request refused");
         }
         let mut response = HttpResponse::build(status);
         if status == StatusCode::SERVICE_UNAVAILABLE {

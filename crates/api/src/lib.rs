@@ -9,7 +9,9 @@
 pub mod admin;
 pub mod cli;
 pub mod commands;
+pub mod db;
 pub mod error;
+pub mod read;
 pub mod settings;
 pub mod startup;
 pub mod telemetry;

@@ -178,7 +178,9 @@ impl Settings {
     }
 
     /// Reads settings from the given variables (the full names, `GATEHOUSE_` prefix included).
-    pub fn from_vars(vars: impl IntoIterator<Item = (String, String)>) -> Result<Self, ConfigError> {
+    pub fn from_vars(
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError> {
         let vars: HashMap<String, String> = vars
             .into_iter()
             .filter(|(key, _)| key.starts_with("GATEHOUSE_"))
@@ -443,7 +445,10 @@ mod tests {
         assert_eq!(settings.listen.to_string(), "127.0.0.1:3000");
         assert_eq!(settings.admin_listen.to_string(), "127.0.0.1:3001");
         assert_eq!(settings.database.schemas, vec!["public"]);
-        assert_eq!(settings.database.primary.ssl_mode(), pg::SslMode::VerifyFull);
+        assert_eq!(
+            settings.database.primary.ssl_mode(),
+            pg::SslMode::VerifyFull
+        );
         assert_eq!(settings.max_rows, Some(1000));
         assert_eq!(settings.jwt.role_claim, "role");
         assert_eq!(settings.jwt.tenant_claim, "tenant_id");
@@ -462,7 +467,10 @@ mod tests {
             "GATEHOUSE_POOL_SIZE: expected a whole number from 1 to 10000, got \"lots\""
         );
         let message = error(&[URL, ("GATEHOUSE_STATEMENT_TIMEOUT_MS", "0")]);
-        assert!(message.starts_with("GATEHOUSE_STATEMENT_TIMEOUT_MS:"), "{message}");
+        assert!(
+            message.starts_with("GATEHOUSE_STATEMENT_TIMEOUT_MS:"),
+            "{message}"
+        );
     }
 
     #[test]
@@ -524,8 +532,8 @@ mod tests {
 
     #[test]
     fn unknown_variables_are_reported() {
-        let settings = Settings::from_vars(vars(&[URL, ("GATEHOUSE_POOLSIZE", "5")]))
-            .expect("valid settings");
+        let settings =
+            Settings::from_vars(vars(&[URL, ("GATEHOUSE_POOLSIZE", "5")])).expect("valid settings");
         assert_eq!(settings.unknown_variables, vec!["GATEHOUSE_POOLSIZE"]);
     }
 

@@ -15,7 +15,11 @@ use crate::settings::Settings;
 #[derive(Debug)]
 pub struct AppState {
     pub pool: deadpool_postgres::Pool,
+    /// The replica for reads, when `GATEHOUSE_READ_DATABASE_URL` is set.
+    pub read_pool: Option<deadpool_postgres::Pool>,
     pub settings: Settings,
+    pub policy: policy::PolicyFile,
+    pub environment: policy::Environment,
     catalog: RwLock<Arc<schema::Catalog>>,
 }
 
@@ -34,6 +38,35 @@ impl AppState {
             detail: pg::describe(&err),
         })
     }
+
+    /// A connection for a read: the replica's pool when there is one.
+    pub async fn read_connection(&self) -> Result<deadpool_postgres::Object, ApiError> {
+        let pool = self.read_pool.as_ref().unwrap_or(&self.pool);
+        pool.get().await.map_err(|err| ApiError::Unavailable {
+            detail: pg::describe(&err),
+        })
+    }
+
+    /// The request's principal, from its credentials (before any database work).
+    pub fn authenticate(
+        &self,
+        request: &actix_web::HttpRequest,
+    ) -> Result<policy::Principal, ApiError> {
+        // Interim until JWT verification lands: only the anonymous role.
+        if request
+            .headers()
+            .contains_key(actix_web::http::header::AUTHORIZATION)
+            || self.policy.role("anon").is_none()
+        {
+            return Err(ApiError::Unauthenticated);
+        }
+        Ok(policy::Principal {
+            role: "anon".to_owned(),
+            tenant: policy::Tenant::Missing,
+            subject: None,
+            claims: std::collections::BTreeMap::new(),
+        })
+    }
 }
 
 /// Why the application could not start.
@@ -45,6 +78,10 @@ pub enum StartupError {
     Connect(String),
     #[error("load the schema: {0}")]
     Introspect(String),
+    #[error("policy {path}:\n{problems}")]
+    Policy { path: String, problems: String },
+    #[error("{0}")]
+    Auth(String),
     #[error("listen on {address}: {source}")]
     Listen {
         address: SocketAddr,
@@ -67,14 +104,38 @@ impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         let pool = pg::pool(&settings.database.primary, &settings.database.pool)
             .map_err(|err| StartupError::Pool(pg::describe(&err)))?;
+        let read_pool = settings
+            .database
+            .replica
+            .as_ref()
+            .map(|replica| pg::pool(replica, &settings.database.pool))
+            .transpose()
+            .map_err(|err| StartupError::Pool(pg::describe(&err)))?;
         let catalog = load_catalog(&pool, &settings.database.schemas).await?;
         tracing::info!(
             relations = catalog.relations().len(),
             schemas = ?settings.database.schemas,
             "schema loaded"
         );
+        let policy = load_policy(settings.policy_file.as_deref(), &catalog)?;
+        let environment = policy::Environment {
+            schema: settings
+                .database
+                .schemas
+                .first()
+                .cloned()
+                .unwrap_or_else(|| "public".to_owned()),
+            max_rows: settings.max_rows,
+            encryption_key: settings
+                .encryption_key
+                .as_ref()
+                .map(|key| key.expose().to_owned()),
+        };
         let state = web::Data::new(AppState {
             pool,
+            read_pool,
+            policy,
+            environment,
             catalog: RwLock::new(Arc::new(catalog)),
             settings,
         });
@@ -85,6 +146,12 @@ impl Application {
         let api = HttpServer::new(move || {
             App::new()
                 .app_data(api_state.clone())
+                .app_data(web::QueryConfig::default())
+                .service(
+                    web::resource("/{relation}")
+                        .route(web::get().to(crate::read::get))
+                        .route(web::head().to(crate::read::get)),
+                )
                 .default_service(web::to(not_found))
         })
         .listen(api_listener)
@@ -153,6 +220,41 @@ pub async fn load_catalog(
         .map_err(|err| StartupError::Introspect(pg::describe(&err)))
 }
 
+/// Reads, parses and validates the policy file. Without one, nothing is exposed (deny by
+/// default), and the log says so.
+pub fn load_policy(
+    path: Option<&std::path::Path>,
+    catalog: &schema::Catalog,
+) -> Result<policy::PolicyFile, StartupError> {
+    let (name, text) = match path {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|err| StartupError::Policy {
+                path: path.display().to_string(),
+                problems: format!("read: {err}"),
+            })?;
+            (path.display().to_string(), text)
+        }
+        None => {
+            tracing::warn!("GATEHOUSE_POLICY_FILE is not set: nothing is exposed");
+            ("(none)".to_owned(), String::new())
+        }
+    };
+    let render = |problems: Vec<policy::Problem>| StartupError::Policy {
+        path: name.clone(),
+        problems: problems
+            .iter()
+            .map(|problem| problem.with_path(&name).to_string())
+            .collect::<Vec<_>>()
+            .join("\n"),
+    };
+    let file = policy::parse(&text).map_err(render)?;
+    let problems = policy::validate(&file, catalog);
+    if !problems.is_empty() {
+        return Err(render(problems));
+    }
+    Ok(file)
+}
+
 fn bind(address: SocketAddr) -> Result<std::net::TcpListener, StartupError> {
     std::net::TcpListener::bind(address).map_err(|source| StartupError::Listen { address, source })
 }
@@ -161,10 +263,12 @@ fn local_address(
     listener: &std::net::TcpListener,
     requested: SocketAddr,
 ) -> Result<SocketAddr, StartupError> {
-    listener.local_addr().map_err(|source| StartupError::Listen {
-        address: requested,
-        source,
-    })
+    listener
+        .local_addr()
+        .map_err(|source| StartupError::Listen {
+            address: requested,
+            source,
+        })
 }
 
 async fn not_found(request: actix_web::HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {

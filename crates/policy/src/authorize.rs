@@ -13,8 +13,8 @@ use query::{Field, JsonArrow, SelectItem};
 use schema::{Cardinality, Catalog, Join, QualifiedName, Relation, Relationship};
 
 use crate::plan::{
-    self, Authorized, ColumnRef, Condition, Embed, Ident, Link, Node, Order, Output, Param,
-    Reveal, Table, TypeName,
+    self, Authorized, ColumnRef, Condition, Embed, Ident, Link, Node, Order, Output, Param, Reveal,
+    Table, TypeName,
 };
 use crate::{Operation, PolicyFile, Read, RowFilter, TableRights, Variable};
 
@@ -285,7 +285,10 @@ impl<'a> Resolver<'a> {
                 }
                 SelectItem::Count { .. } => return Err(Error::AggregatesDisabled),
                 SelectItem::Embed(embed) => {
-                    let output_name = embed.alias.clone().unwrap_or_else(|| embed.relation.clone());
+                    let output_name = embed
+                        .alias
+                        .clone()
+                        .unwrap_or_else(|| embed.relation.clone());
                     path.push(output_name.clone());
                     let resolved = self.embed(written, relation, embed, request, path);
                     path.pop();
@@ -520,7 +523,12 @@ impl<'a> Resolver<'a> {
             Join::ForeignKey { columns, .. } => Link::Direct {
                 pairs: columns
                     .iter()
-                    .map(|pair| (Ident::from_catalog(&pair.from), Ident::from_catalog(&pair.to)))
+                    .map(|pair| {
+                        (
+                            Ident::from_catalog(&pair.from),
+                            Ident::from_catalog(&pair.to),
+                        )
+                    })
                     .collect(),
             },
             Join::Junction {
@@ -549,7 +557,10 @@ impl<'a> Resolver<'a> {
             }
         };
         Ok(Embed {
-            key: embed.alias.clone().unwrap_or_else(|| embed.relation.clone()),
+            key: embed
+                .alias
+                .clone()
+                .unwrap_or_else(|| embed.relation.clone()),
             hidden_output: embed.select.is_empty(),
             node,
             link,

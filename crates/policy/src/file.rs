@@ -97,9 +97,9 @@ impl fmt::Display for RateLimit {
             1 => "s",
             60 => "min",
             3600 => "h",
-            _ => return write!(f, "{}/{:?}", self.requests, self.per),
+            _ => return write!(f, "{}/{:?} (burst {})", self.requests, self.per, self.burst),
         };
-        write!(f, "{}/{unit} burst {}", self.requests, self.burst)
+        write!(f, "{}/{unit} (burst {})", self.requests, self.burst)
     }
 }
 

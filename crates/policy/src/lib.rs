@@ -13,14 +13,14 @@ mod file;
 pub mod plan;
 mod validate;
 
+pub use authorize::{
+    Candidate, Environment, Error, Principal, Protection, ReadRequest, Tenant, Usage,
+    authorize_read,
+};
 pub use file::{
     ColumnAccess, ColumnLine, DEFAULT_SCHEMA, EVERY_ROLE, Explanation, Located, MaskKind,
     Operation, PolicyFile, Pos, Problem, ProblemKind, QualifiedName, RateLimit, Read, Role,
     RowFilter, TableLine, TablePolicy, TableRights, TableRole, Tenancy, TenantScope, Variable,
     parse,
-};
-pub use authorize::{
-    Candidate, Environment, Error, Principal, Protection, ReadRequest, Tenant, Usage,
-    authorize_read,
 };
 pub use validate::validate;

@@ -107,7 +107,12 @@ impl<'a> Table<'a> {
     }
 
     fn entry(&mut self, entry: &TableRole) {
-        for column in entry.hidden.iter().chain(&entry.read_only).chain(&entry.decrypt) {
+        for column in entry
+            .hidden
+            .iter()
+            .chain(&entry.read_only)
+            .chain(&entry.decrypt)
+        {
             self.column(column);
         }
         for (column, _) in &entry.masked {

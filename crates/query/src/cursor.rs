@@ -225,8 +225,7 @@ pub(crate) fn identifier(c: &mut Cursor<'_>) -> PResult<String> {
 /// Whether `s` can be written as a bare name and read back unchanged.
 pub(crate) fn is_bare_name(s: &str) -> bool {
     !s.is_empty()
-        && s
-            .chars()
+        && s.chars()
             .all(|c| c.is_alphabetic() || c.is_ascii_digit() || c == '_' || c == '$')
 }
 

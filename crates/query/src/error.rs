@@ -19,7 +19,7 @@ pub enum Error {
     Parse {
         /// Which parameter (and which part of it: key or value) failed.
         param: Param,
-        /// The text that was being parsed, truncated to [`ECHO_MAX_CHARS`] characters.
+        /// The text that was being parsed, truncated to 100 characters.
         input: String,
         /// 1-based column (in characters) where parsing stopped.
         column: usize,
@@ -165,10 +165,13 @@ pub enum Problem {
         /// The word found where an operator belongs.
         operator: String,
     },
-    /// `is.` followed by something other than `null`, `not_null`, `true`, `false`, `unknown`.
-    InvalidIsValue {
-        /// The word found, truncated.
-        value: String,
+    /// A word that is not one of the keywords allowed there (`is.nil`, `id.descc`,
+    /// `eq(some)`). The word is truncated.
+    UnexpectedWord {
+        /// The word found.
+        word: String,
+        /// What the grammar allows there.
+        expected: Expected,
     },
     /// An embed with two hints (`rel!a!b(*)`).
     DuplicateHint,
@@ -211,10 +214,9 @@ impl fmt::Display for Problem {
                  (eq, neq, gt, gte, lt, lte, like, ilike, match, imatch, in, is, isdistinct, \
                  fts, plfts, phfts, wfts, cs, cd, ov, sl, sr, nxr, nxl, adj)"
             ),
-            Problem::InvalidIsValue { value } => write!(
-                f,
-                "unexpected \"{value}\" expecting isVal: (null, not_null, true, false, unknown)"
-            ),
+            Problem::UnexpectedWord { word, expected } => {
+                write!(f, "unexpected \"{word}\" expecting {expected}")
+            }
             Problem::DuplicateHint => {
                 f.write_str("an embedded resource takes at most one hint (!fk_name or !column)")
             }
@@ -270,6 +272,11 @@ pub enum Expected {
     IsValue,
     /// A type name (after `::`) or a text search configuration (in `fts(…)`).
     Identifier,
+    /// What may follow a name in a filter's key: `.`, `->` or the end.
+    KeyEnd,
+    /// What may follow a name in the key of `order`, `limit`, `offset`, `or`, `and`:
+    /// `.` or the end.
+    DotOrEnd,
     /// The end of the parameter.
     End,
 }
@@ -295,6 +302,8 @@ impl fmt::Display for Expected {
             Expected::Quantifier => "\"any\" or \"all\"",
             Expected::IsValue => "isVal: (null, not_null, true, false, unknown)",
             Expected::Identifier => "identifier ([a..z0..9_$ ])",
+            Expected::KeyEnd => "\".\", \"->\" or end of input",
+            Expected::DotOrEnd => "\".\" or end of input",
             Expected::End => "end of input",
         })
     }

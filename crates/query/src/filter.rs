@@ -343,10 +343,8 @@ pub(crate) fn op_expr(c: &mut Cursor<'_>, ctx: Context) -> PResult<(bool, Operat
                 let q = match c.take_while(|ch| ch.is_ascii_alphabetic()) {
                     "any" => Quantifier::Any,
                     "all" => Quantifier::All,
-                    _ => {
-                        c.reset(q_start);
-                        return Err(c.unexpected(Expected::Quantifier));
-                    }
+                    "" => return Err(c.unexpected(Expected::Quantifier)),
+                    other => return Err(unexpected_word(c, q_start, other, Expected::Quantifier)),
                 };
                 c.expect(')', Expected::CloseParen)?;
                 Some(q)
@@ -373,6 +371,22 @@ pub(crate) fn op_expr(c: &mut Cursor<'_>, ctx: Context) -> PResult<(bool, Operat
     Ok((negate, op))
 }
 
+/// A word (starting at `start`) that is not a keyword allowed there.
+pub(crate) fn unexpected_word(
+    c: &Cursor<'_>,
+    start: usize,
+    word: &str,
+    expected: Expected,
+) -> crate::cursor::Failure {
+    c.fail_at(
+        start,
+        Problem::UnexpectedWord {
+            word: echo(word),
+            expected,
+        },
+    )
+}
+
 fn delimiter(c: &mut Cursor<'_>) -> PResult<()> {
     c.expect('.', Expected::Delimiter)
 }
@@ -387,14 +401,7 @@ fn is_value(c: &mut Cursor<'_>) -> PResult<IsValue> {
         "false" => IsValue::False,
         "unknown" => IsValue::Unknown,
         _ if word.is_empty() => return Err(c.unexpected(Expected::IsValue)),
-        _ => {
-            return Err(c.fail_at(
-                start,
-                Problem::InvalidIsValue {
-                    value: echo(word),
-                },
-            ));
-        }
+        _ => return Err(unexpected_word(c, start, word, Expected::IsValue)),
     })
 }
 
@@ -451,8 +458,7 @@ fn list(c: &mut Cursor<'_>) -> PResult<Vec<Value>> {
                 c.reset(start);
             }
         }
-        let item =
-            item.unwrap_or_else(|| c.take_while(|ch| ch != ',' && ch != ')').to_owned());
+        let item = item.unwrap_or_else(|| c.take_while(|ch| ch != ',' && ch != ')').to_owned());
         items.push(Value(item));
         if c.eat(',') {
             continue;

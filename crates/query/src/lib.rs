@@ -38,8 +38,7 @@ mod select;
 pub use error::{Error, Expected, Param, Problem, RangeError};
 pub use field::{Field, JsonArrow, JsonOperand, JsonStep};
 pub use filter::{
-    CmpOp, Condition, FilterValue, FtsKind, IsValue, LogicOp, Operation, Quantifier, RangeOp,
-    Value,
+    CmpOp, Condition, FilterValue, FtsKind, IsValue, LogicOp, Operation, Quantifier, RangeOp, Value,
 };
 pub use order::{Direction, Nulls, OrderTerm};
 pub use prefer::{Count, Handling, Missing, Preferences, Resolution, Return, Transaction};

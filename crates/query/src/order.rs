@@ -6,6 +6,7 @@ use crate::ParseOptions;
 use crate::cursor::{Cursor, Failure, PResult, name, write_name};
 use crate::error::{Error, Expected, Param, Problem};
 use crate::field::{Field, field};
+use crate::filter::unexpected_word;
 
 /// One term of `order`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,20 +92,16 @@ fn term(c: &mut Cursor<'_>) -> PResult<OrderTerm> {
             "desc" => direction = Some(Direction::Desc),
             "nullsfirst" => nulls = Some(Nulls::First),
             "nullslast" => nulls = Some(Nulls::Last),
-            _ => {
-                c.reset(at);
-                return Err(c.unexpected(Expected::OrderModifier));
-            }
+            "" => return Err(c.unexpected(Expected::OrderModifier)),
+            other => return Err(unexpected_word(c, at, other, Expected::OrderModifier)),
         }
         if direction.is_some() && c.eat('.') {
             let at = c.pos();
             match c.take_while(|ch| ch.is_ascii_alphabetic()) {
                 "nullsfirst" => nulls = Some(Nulls::First),
                 "nullslast" => nulls = Some(Nulls::Last),
-                _ => {
-                    c.reset(at);
-                    return Err(c.unexpected(Expected::NullsModifier));
-                }
+                "" => return Err(c.unexpected(Expected::NullsModifier)),
+                other => return Err(unexpected_word(c, at, other, Expected::NullsModifier)),
             }
         }
     }

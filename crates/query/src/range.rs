@@ -78,7 +78,7 @@ impl Window {
             return Err(Error::Range(RangeError::NegativeLimit));
         }
         Ok(Window {
-            limit: upper.map(|u| u - lower + 1),
+            limit: upper.map(|u| (u - lower).saturating_add(1)),
             offset: (lower > 0 || self.offset.is_some()).then_some(lower),
         })
     }

@@ -159,10 +159,7 @@ impl Request {
 
     /// The window of one embed level (`&[]` for the resource itself).
     pub fn window_at(&self, path: &[String]) -> Option<Window> {
-        self.limits
-            .iter()
-            .find(|(p, _)| p == path)
-            .map(|(_, w)| *w)
+        self.limits.iter().find(|(p, _)| p == path).map(|(_, w)| *w)
     }
 }
 
@@ -233,7 +230,12 @@ fn tree_path(key: &str, opts: &ParseOptions) -> Result<(EmbedPath, Field), Error
     let mut c = Cursor::new(key);
     let parsed = segments(&mut c, opts.max_depth).and_then(|mut segs| {
         let json = json_path(&mut c)?;
-        c.expect_end(Expected::End)?;
+        c.skip_ws();
+        c.expect_end(if json.is_empty() {
+            Expected::KeyEnd
+        } else {
+            Expected::End
+        })?;
         let last = segs.pop().map(|n| n.text).unwrap_or_default();
         Ok((
             segs.into_iter().map(|n| n.text).collect(),
@@ -250,7 +252,7 @@ fn tree_path(key: &str, opts: &ParseOptions) -> Result<(EmbedPath, Field), Error
 fn reserved_path(key: &str, opts: &ParseOptions) -> Result<EmbedPath, Error> {
     let mut c = Cursor::new(key);
     let parsed = segments(&mut c, opts.max_depth).and_then(|mut segs| {
-        c.expect_end(Expected::End)?;
+        c.expect_end(Expected::DotOrEnd)?;
         segs.pop();
         Ok(segs.into_iter().map(|n| n.text).collect())
     });
@@ -261,7 +263,7 @@ fn reserved_path(key: &str, opts: &ParseOptions) -> Result<EmbedPath, Error> {
 fn logic_path(key: &str, opts: &ParseOptions) -> Result<(EmbedPath, LogicOp, bool), Error> {
     let mut c = Cursor::new(key);
     let mut segs = segments(&mut c, opts.max_depth)
-        .and_then(|segs| c.expect_end(Expected::End).map(|()| segs))
+        .and_then(|segs| c.expect_end(Expected::DotOrEnd).map(|()| segs))
         .map_err(|e| e.into_error(Param::LogicPath, key))?;
     let op = match segs.pop() {
         Some(n) if n.is_bare("and") => LogicOp::And,
@@ -312,9 +314,7 @@ fn column_list(value: &str, param: Param, opts: &ParseOptions) -> Result<Vec<Str
 
 /// `limit` / `offset`: a non-negative integer up to `i64::MAX`, blanks around allowed.
 fn count(value: &str, param: Param) -> Result<u64, Error> {
-    let fail = |problem| {
-        Failure { pos: 0, problem }.into_error(param, value)
-    };
+    let fail = |problem| Failure { pos: 0, problem }.into_error(param, value);
     let t = value.trim();
     let (negative, digits) = match t.strip_prefix('-') {
         Some(d) => (true, d),

@@ -189,12 +189,14 @@ fn embed_params(c: &mut Cursor<'_>) -> PResult<Vec<EmbedParam>> {
     let mut params = Vec::new();
     while c.eat('!') {
         let pos = c.pos();
-        params.push(EmbedParam { pos, name: name(c)? });
+        params.push(EmbedParam {
+            pos,
+            name: name(c)?,
+        });
     }
     Ok(params)
 }
 
-#[allow(clippy::too_many_arguments)]
 fn embed_body(
     c: &mut Cursor<'_>,
     alias: Option<String>,

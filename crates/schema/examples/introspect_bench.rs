@@ -92,7 +92,12 @@ async fn setup(client: &Client, a: &Args) {
     }
     client.batch_execute(SETUP).await.expect("run setup.sql");
     client.batch_execute("analyze").await.expect("analyze");
-    println!("setup: {} tables, {} views in {}", a.tables, a.views, ms(started.elapsed()));
+    println!(
+        "setup: {} tables, {} views in {}",
+        a.tables,
+        a.views,
+        ms(started.elapsed())
+    );
 }
 
 async fn time_query(client: &Client, sql: &str, schemas: &Vec<String>) -> (Duration, usize) {
@@ -116,7 +121,10 @@ fn psql_time(url: &str, sql: &str) -> Option<Duration> {
     child.stdin.take()?.write_all(script.as_bytes()).ok()?;
     let out = child.wait_with_output().ok()?;
     if !out.status.success() {
-        eprintln!("psql failed: {}", String::from_utf8_lossy(&out.stderr).trim());
+        eprintln!(
+            "psql failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
         return None;
     }
     // "Time: 12.345 ms" per statement; keep the best of three.
@@ -173,7 +181,11 @@ async fn main() {
         .await
         .expect("introspect (warm-up)");
     let columns: usize = catalog.relations().iter().map(|r| r.columns.len()).sum();
-    let fks: usize = catalog.relations().iter().map(|r| r.foreign_keys.len()).sum();
+    let fks: usize = catalog
+        .relations()
+        .iter()
+        .map(|r| r.foreign_keys.len())
+        .sum();
     println!(
         "catalog: {} relations, {} columns, {} foreign keys, {} relationships",
         catalog.relations().len(),

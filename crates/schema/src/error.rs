@@ -37,6 +37,15 @@ pub enum Error {
         /// The missing type OID.
         oid: u32,
     },
+    /// A key names a column the columns queries did not return (the catalog changed
+    /// between queries: see [`crate::introspect_snapshot`]).
+    #[error("a key of {relation} names column number {attnum}, which is not in the catalog")]
+    UnknownColumn {
+        /// The relation.
+        relation: QualifiedName,
+        /// The column's attnum.
+        attnum: i16,
+    },
     /// Types nest deeper than any real schema does (a corrupt catalog).
     #[error("type oid {oid} nests arrays and domains more than {limit} levels deep")]
     TypeTooDeep {

@@ -31,11 +31,20 @@ pub(crate) enum Alias {
 pub(crate) struct Writer {
     sql: String,
     params: Vec<Param>,
+    /// The next plan node's number (its aliases are `t<n>`, `j<n>`, …).
+    next_node: u32,
 }
 
 impl Writer {
     pub(crate) fn new() -> Self {
         Self::default()
+    }
+
+    /// A fresh number for a plan node's aliases.
+    pub(crate) fn fresh(&mut self) -> u32 {
+        let n = self.next_node;
+        self.next_node += 1;
+        n
     }
 
     /// Fixed text, written by us.
@@ -147,7 +156,10 @@ mod tests {
         check_ident("Mixed Case", expect![[r#""Mixed Case""#]]);
         check_ident(r#"a"b"#, expect![[r#""a""b""#]]);
         check_ident(r#"""#, expect![[r#""""""#]]);
-        check_ident("x\"; drop table t; --", expect![[r#""x""; drop table t; --""#]]);
+        check_ident(
+            "x\"; drop table t; --",
+            expect![[r#""x""; drop table t; --""#]],
+        );
         check_ident("ünï'cödé", expect![[r#""ünï'cödé""#]]);
     }
 

@@ -14,12 +14,15 @@ const SCHEMA_SQL: &str = include_str!("../../demo/schema.sql");
 
 pub async fn run(dir: &Path, serve: bool) -> Result<ExitCode, String> {
     let demo = prepare(dir).await?;
-    let settings = Settings::from_vars(demo.vars())
-        .map_err(|err| format!("demo settings: {err}"))?;
+    let settings =
+        Settings::from_vars(demo.vars()).map_err(|err| format!("demo settings: {err}"))?;
     crate::telemetry::init(settings.log_format, settings.log_filter.as_deref());
     if !serve {
         println!("demo database ready in {}", demo.cluster.dir().display());
-        println!("GATEHOUSE_DATABASE_URL and the CA file are in {}", dir.display());
+        println!(
+            "GATEHOUSE_DATABASE_URL and the CA file are in {}",
+            dir.display()
+        );
         return Ok(ExitCode::SUCCESS);
     }
     let app = Application::build(settings)
@@ -142,7 +145,10 @@ pub async fn prepare(dir: &Path) -> Result<Demo, String> {
 
     let db = connect(&cluster.url(DATABASE)).await?;
     let loaded = db
-        .query_opt("select 1 from pg_tables where schemaname = 'public' and tablename = 'tenants'", &[])
+        .query_opt(
+            "select 1 from pg_tables where schemaname = 'public' and tablename = 'tenants'",
+            &[],
+        )
         .await
         .map_err(|err| format!("look for the demo schema: {}", pg::describe(&err)))?
         .is_some();

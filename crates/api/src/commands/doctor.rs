@@ -76,7 +76,8 @@ pub fn findings(facts: &Facts) -> Vec<Finding> {
             "TLS {} with {} ({} bits)",
             tls.version.as_deref().unwrap_or("(unknown version)"),
             tls.cipher.as_deref().unwrap_or("(unknown cipher)"),
-            tls.bits.map_or_else(|| "?".to_owned(), |bits| bits.to_string()),
+            tls.bits
+                .map_or_else(|| "?".to_owned(), |bits| bits.to_string()),
         ))),
         _ => out.push(problem(
             Severity::Critical,
@@ -91,8 +92,7 @@ pub fn findings(facts: &Facts) -> Vec<Finding> {
         pg::SslMode::VerifyCa => out.push(problem(
             Severity::Warning,
             "server certificate chain verified, host name not checked (verify-ca)".to_owned(),
-            "issue the server a certificate naming its host and use sslmode=verify-full"
-                .to_owned(),
+            "issue the server a certificate naming its host and use sslmode=verify-full".to_owned(),
         )),
     }
     let powers = [
@@ -247,22 +247,34 @@ mod tests {
     fn each_dangerous_power_is_flagged_with_a_fix() {
         let cases: Vec<(Facts, Severity, &str)> = vec![
             (
-                Facts { superuser: true, ..least_privilege() },
+                Facts {
+                    superuser: true,
+                    ..least_privilege()
+                },
                 Severity::Critical,
                 "superuser",
             ),
             (
-                Facts { bypass_rls: true, ..least_privilege() },
+                Facts {
+                    bypass_rls: true,
+                    ..least_privilege()
+                },
                 Severity::Critical,
                 "BYPASSRLS",
             ),
             (
-                Facts { create_role: true, ..least_privilege() },
+                Facts {
+                    create_role: true,
+                    ..least_privilege()
+                },
                 Severity::Warning,
                 "CREATEROLE",
             ),
             (
-                Facts { create_db: true, ..least_privilege() },
+                Facts {
+                    create_db: true,
+                    ..least_privilege()
+                },
                 Severity::Warning,
                 "CREATEDB",
             ),
@@ -283,12 +295,18 @@ mod tests {
                 "public.items",
             ),
             (
-                Facts { tls: None, ..least_privilege() },
+                Facts {
+                    tls: None,
+                    ..least_privilege()
+                },
                 Severity::Critical,
                 "not encrypted",
             ),
             (
-                Facts { ssl_mode: pg::SslMode::VerifyCa, ..least_privilege() },
+                Facts {
+                    ssl_mode: pg::SslMode::VerifyCa,
+                    ..least_privilege()
+                },
                 Severity::Warning,
                 "verify-ca",
             ),

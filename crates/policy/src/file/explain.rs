@@ -191,7 +191,11 @@ impl fmt::Display for TableLine {
             return writeln!(f, "  columns: unknown (not in the database)");
         };
         writeln!(f, "  columns:")?;
-        let width = columns.iter().map(|c| c.name.chars().count()).max().unwrap_or(0);
+        let width = columns
+            .iter()
+            .map(|c| c.name.chars().count())
+            .max()
+            .unwrap_or(0);
         let select = rights.can(crate::Operation::Select);
         let write = rights.can_write();
         for column in columns {
@@ -209,6 +213,8 @@ impl fmt::Display for TableLine {
             };
             if select || access.read == Read::Hidden {
                 parts.push(read);
+            } else if access.encrypted {
+                parts.push("encrypted".to_owned());
             }
             if write && access.read != Read::Hidden {
                 parts.push(

@@ -14,11 +14,11 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::problem::{Located, Pos, Problem, ProblemKind};
+use super::rows::{self, RowsError};
 use super::{
     DEFAULT_SCHEMA, EVERY_ROLE, MaskKind, Operation, PolicyFile, QualifiedName, RateLimit, Role,
     TablePolicy, TableRole, Tenancy,
 };
-use super::rows::{self, RowsError};
 
 const TOP_KEYS: &[&str] = &["tenancy", "roles", "tables"];
 const TENANCY_KEYS: &[&str] = &["column"];
@@ -459,21 +459,25 @@ impl Parser<'_> {
                 ));
             }
         }
-        let pairs: [(&str, &[Located<String>], &str, &[Located<String>]); 4] = [
-            ("hidden", &entry.hidden, "masked", &masked),
-            ("hidden", &entry.hidden, "decrypted", &entry.decrypt),
-            ("hidden", &entry.hidden, "read_only", &entry.read_only),
-            ("masked", &masked, "decrypted", &entry.decrypt),
+        let hidden: Rule<'_> = ("hidden", &entry.hidden);
+        let masked: Rule<'_> = ("masked", &masked);
+        let decrypted: Rule<'_> = ("decrypted", &entry.decrypt);
+        let read_only: Rule<'_> = ("read-only", &entry.read_only);
+        let pairs = [
+            (hidden, masked),
+            (hidden, decrypted),
+            (hidden, read_only),
+            (masked, decrypted),
         ];
-        for (first, firsts, second, seconds) in pairs {
+        for ((first, firsts), (second, seconds)) in pairs {
             for column in seconds {
                 if firsts.iter().any(|c| c.value == column.value) {
                     self.problems.push(Problem::new(
                         column.at,
                         ProblemKind::ConflictingRules {
                             column: column.value.clone(),
-                            first: display_rule(first),
-                            second: display_rule(second),
+                            first,
+                            second,
                         },
                     ));
                 }
@@ -549,7 +553,10 @@ impl Parser<'_> {
                 Some(op) => {
                     set.insert(op);
                 }
-                None => self.problem(item.span(), ProblemKind::UnknownOperation { operation: name }),
+                None => self.problem(
+                    item.span(),
+                    ProblemKind::UnknownOperation { operation: name },
+                ),
             }
         }
         if set.is_empty() && !items.is_empty() {
@@ -686,7 +693,12 @@ impl Parser<'_> {
     }
 
     /// A non-empty string naming something (a column).
-    fn name(&mut self, value: &Value<'_>, key: &str, what: &'static str) -> Option<Located<String>> {
+    fn name(
+        &mut self,
+        value: &Value<'_>,
+        key: &str,
+        what: &'static str,
+    ) -> Option<Located<String>> {
         let name = self.string(value, key)?;
         if name.trim().is_empty() {
             self.invalid_name(&value.span(), what, &name, "it is empty");
@@ -741,7 +753,13 @@ impl Parser<'_> {
         );
     }
 
-    fn invalid_name(&mut self, span: &Range<usize>, what: &'static str, name: &str, reason: &'static str) {
+    fn invalid_name(
+        &mut self,
+        span: &Range<usize>,
+        what: &'static str,
+        name: &str,
+        reason: &'static str,
+    ) {
         self.problem(
             span.clone(),
             ProblemKind::InvalidName {
@@ -773,14 +791,8 @@ impl Parser<'_> {
     }
 }
 
-fn display_rule(rule: &str) -> &'static str {
-    match rule {
-        "hidden" => "hidden",
-        "masked" => "masked",
-        "decrypted" => "decrypted",
-        _ => "read-only",
-    }
-}
+/// A column rule's name in messages, and the columns it names.
+type Rule<'a> = (&'static str, &'a [Located<String>]);
 
 /// A key as TOML would need it written in a header: bare if it can be, quoted otherwise.
 fn key_path(key: &str) -> String {

@@ -228,7 +228,9 @@ pub enum ProblemKind {
 
     // --- consistency within the file ---
     /// `[roles."*"]`: `*` is only a table-level wildcard.
-    #[error("`*` cannot be declared as a role; it is only used in a table's roles to mean every declared role")]
+    #[error(
+        "`*` cannot be declared as a role; it is only used in a table's roles to mean every declared role"
+    )]
     WildcardRoleDeclared,
     /// A table names a role that `[roles]` does not declare.
     #[error("role `{role}` is not declared in [roles]")]
@@ -268,7 +270,7 @@ pub enum ProblemKind {
     #[error("`tenant_scoped` has no meaning without a [tenancy] section")]
     TenantScopedWithoutTenancy,
     /// A `rows` filter that does not parse in the URL grammar.
-    #[error("invalid row filter `{rows}`: {reason}")]
+    #[error("invalid row filter: {reason}")]
     InvalidRowFilter {
         /// As written.
         rows: String,
@@ -343,7 +345,9 @@ pub enum ProblemKind {
         column: String,
     },
     /// A row filter on an encrypted column (it would compare ciphertext).
-    #[error("row filter uses encrypted column `{column}` of `{table}`; encrypted columns cannot be filtered on")]
+    #[error(
+        "row filter uses encrypted column `{column}` of `{table}`; encrypted columns cannot be filtered on"
+    )]
     RowFilterOnEncrypted {
         /// The qualified table name.
         table: String,

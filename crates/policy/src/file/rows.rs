@@ -95,10 +95,13 @@ pub(crate) fn parse(source: &str) -> Result<RowFilter, Vec<RowsError>> {
     let mut conditions = Vec::new();
     if source.trim().is_empty() {
         errors.push(RowsError::Grammar(
-            "it is empty; remove `rows` to allow every row".to_owned(),
+            "it is empty (remove `rows` to allow every row)".to_owned(),
         ));
     }
-    for part in split_conditions(source).into_iter().filter(|_| !source.trim().is_empty()) {
+    for part in split_conditions(source)
+        .into_iter()
+        .filter(|_| !source.trim().is_empty())
+    {
         let Some((key, value)) = part.split_once('=') else {
             errors.push(RowsError::Grammar(format!(
                 "`{part}` is not `column=operator.value`"
@@ -110,7 +113,7 @@ pub(crate) fn parse(source: &str) -> Result<RowFilter, Vec<RowsError>> {
                 "`{key}` filters an embedded resource; a row filter applies to the table's own columns"
             ))),
             Ok((_, condition)) => conditions.push(condition),
-            Err(error) => errors.push(RowsError::Grammar(error.to_string())),
+            Err(error) => errors.push(RowsError::Grammar(format!("`{part}`: {}", error.details()))),
         }
     }
     let filter = RowFilter {
@@ -250,7 +253,10 @@ mod tests {
     fn classifies_operands() {
         assert_eq!(Variable::of("$sub"), Some(Variable::Sub));
         assert_eq!(Variable::of("$tenant"), Some(Variable::Tenant));
-        assert_eq!(Variable::of("$claims.org_id"), Some(Variable::Claim("org_id")));
+        assert_eq!(
+            Variable::of("$claims.org_id"),
+            Some(Variable::Claim("org_id"))
+        );
         assert_eq!(Variable::of("$claims.a.b"), None);
         assert_eq!(Variable::of("$claims."), None);
         assert_eq!(Variable::of("$claims"), None);

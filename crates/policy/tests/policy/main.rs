@@ -1,6 +1,11 @@
 //! Tests of the policy file: parsing, validation against a catalog, rights and explain.
 //! Pure and fast: no database. Update snapshots with `UPDATE_EXPECT=1 cargo test -p gatehouse-policy`.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "tests: a failed unwrap is a failed test (and writing to a String cannot fail)"
+)]
+
 // The package is `gatehouse-policy`; other crates call it `policy`, and so do these tests.
 extern crate gatehouse_policy as policy;
 
@@ -85,7 +90,13 @@ pub(crate) fn catalog() -> schema::Catalog {
     schema::Catalog::new(
         schemas,
         vec![
-            relation("public", "countries", RelationKind::Table, true, &[("code", "text"), ("name", "text")]),
+            relation(
+                "public",
+                "countries",
+                RelationKind::Table,
+                true,
+                &[("code", "text"), ("name", "text")],
+            ),
             relation(
                 "public",
                 "customers",
@@ -117,7 +128,13 @@ pub(crate) fn catalog() -> schema::Catalog {
                 false,
                 &[("id", "int8"), ("name", "text")],
             ),
-            relation("sales", "orders", RelationKind::Table, true, &[("id", "int8"), ("total", "numeric")]),
+            relation(
+                "sales",
+                "orders",
+                RelationKind::Table,
+                true,
+                &[("id", "int8"), ("total", "numeric")],
+            ),
         ],
     )
 }

@@ -26,7 +26,12 @@ fn names(list: &[Located<String>]) -> String {
 fn summary(file: &PolicyFile) -> String {
     let mut out = String::new();
     if let Some(tenancy) = &file.tenancy {
-        writeln!(out, "tenancy column={}@{}", tenancy.column.value, tenancy.column.at).unwrap();
+        writeln!(
+            out,
+            "tenancy column={}@{}",
+            tenancy.column.value, tenancy.column.at
+        )
+        .unwrap();
     }
     for role in file.roles.values() {
         write!(out, "role {}@{}", role.name.value, role.name.at).unwrap();
@@ -47,7 +52,12 @@ fn summary(file: &PolicyFile) -> String {
         out.push('\n');
     }
     for (name, table) in &file.tables {
-        write!(out, "table {name} (key {}@{})", table.key.value, table.key.at).unwrap();
+        write!(
+            out,
+            "table {name} (key {}@{})",
+            table.key.value, table.key.at
+        )
+        .unwrap();
         if !table.encrypted.is_empty() {
             write!(out, " encrypted=[{}]", names(&table.encrypted)).unwrap();
         }
@@ -93,7 +103,15 @@ fn entry_summary(out: &mut String, entry: &TableRole) {
         write!(out, " masked=[{}]", masked.join(" ")).unwrap();
     }
     if let Some(rows) = &entry.rows {
-        write!(out, " rows={:?}@{}", rows.value, rows.at).unwrap();
+        let conditions: Vec<String> = rows.conditions.iter().map(|c| c.to_string()).collect();
+        write!(
+            out,
+            " rows={:?}@{} [{}]",
+            rows.source,
+            rows.at,
+            conditions.join(" ")
+        )
+        .unwrap();
     }
     if let Some(max_rows) = entry.max_rows {
         write!(out, " max_rows={max_rows}").unwrap();
@@ -119,7 +137,7 @@ fn product_example_parses() {
               *@10:7: select
             table public.customers (key customers@12:9) encrypted=[ssn@13:14]
               admin@21:25: select,insert,update,delete read_only=[created_at@23:14] decrypt=[ssn@24:12]
-              reader@15:25: select hidden=[ssn@17:11 notes@17:18] masked=[email@18:12:email phone@18:29:last4] rows="status=neq.archived"@19:8
+              reader@15:25: select hidden=[ssn@17:11 notes@17:18] masked=[email@18:12:email phone@18:29:last4] rows="status=neq.archived"@19:8 [status.neq.archived]
         "#]],
     );
 }
@@ -162,7 +180,7 @@ roles = { "*" = { operations = ["select"] }, batch = { operations = ["insert"] }
               *@25:11: select
               batch@25:46: insert
             table sales.orders (key sales.orders@14:9) tenant_scoped=true@16:17 audit_values
-              service@17:30: select,update,delete masked=[card@21:12:redact] rows="owner_id=eq.$sub&org=eq.$claims.org&price=gt.$5"@22:8 max_rows=50 allow_unfiltered
+              service@17:30: select,update,delete masked=[card@21:12:redact] rows="owner_id=eq.$sub&org=eq.$claims.org&price=gt.$5"@22:8 [owner_id.eq.$sub org.eq.$claims.org price.gt.$5] max_rows=50 allow_unfiltered
         "#]],
     );
 }
@@ -396,13 +414,18 @@ roles.r = { operations = ["select"], rows = "status" }
 roles.r = { operations = ["select"], rows = "" }
 [tables.d]
 roles.r = { operations = ["select"], rows = "owner=eq.\u0024user" }
+[tables.e]
+roles.r = { operations = ["select"], rows = "status=eqq.1&name=like.*$sub*&books.pages=gt.1&or=(a.eq.1,b.in.($tenant,$claims.org))" }
 "#,
         expect![[r#"
             policy.toml:4:55: unknown variable `$subject` in row filter; expected `$sub`, `$tenant` or `$claims.<name>`
             policy.toml:4:71: unknown variable `$claims.a.b` in row filter; expected `$sub`, `$tenant` or `$claims.<name>`
-            policy.toml:6:45: invalid row filter `status`: `status` is not `column=operator.value`
-            policy.toml:8:45: invalid row filter ``: it is empty; remove `rows` to allow every row
+            policy.toml:6:45: invalid row filter: `status` is not `column=operator.value`
+            policy.toml:8:45: invalid row filter: it is empty (remove `rows` to allow every row)
             policy.toml:10:45: unknown variable `$user` in row filter; expected `$sub`, `$tenant` or `$claims.<name>`
+            policy.toml:12:45: invalid row filter: `status=eqq.1`: unknown operator "eqq" expecting "not" or operator (eq, neq, gt, gte, lt, lte, like, ilike, match, imatch, in, is, isdistinct, fts, plfts, phfts, wfts, cs, cd, ov, sl, sr, nxr, nxl, adj)
+            policy.toml:12:45: invalid row filter: `books.pages` filters an embedded resource; a row filter applies to the table's own columns
+            policy.toml:12:45: variable inside the operand `%$sub%`; a variable must be the whole operand (`eq.$sub`, `in.($sub,$tenant)`)
         "#]],
     );
 }

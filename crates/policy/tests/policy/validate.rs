@@ -35,7 +35,18 @@ masked = { mail = "email" }
 decrypt = ["dob"]
 rows = "state=eq.open&status=neq.archived&or=(a.eq.1,b.eq.2)"
 "#,
-        expect![[r#""#]],
+        expect![[r#"
+            policy.toml:3:9: table `public.orders` does not exist in the exposed schemas (public, sales)
+            policy.toml:5:9: table `private.keys` does not exist in the exposed schemas (public, sales)
+            policy.toml:10:21: column `dob` does not exist in table `public.customers`
+            policy.toml:13:20: column `nots` does not exist in table `public.customers`
+            policy.toml:14:14: column `created` does not exist in table `public.customers`
+            policy.toml:15:12: column `mail` does not exist in table `public.customers`
+            policy.toml:16:12: column `dob` does not exist in table `public.customers`
+            policy.toml:17:8: column `state` does not exist in table `public.customers`
+            policy.toml:17:8: column `a` does not exist in table `public.customers`
+            policy.toml:17:8: column `b` does not exist in table `public.customers`
+        "#]],
     );
 }
 
@@ -50,7 +61,11 @@ encrypted = ["ssn", "name"]
 operations = ["select"]
 masked = { id = "last4", created_at = "redact", ssn = "last4", email = "email" }
 "#,
-        expect![[r#""#]],
+        expect![[r#"
+            policy.toml:4:21: encrypted column `name` of `public.customers` must have type bytea, not text
+            policy.toml:7:12: masked column `id` of `public.customers` must be text-like (text, varchar, char, citext) or encrypted, not int8
+            policy.toml:7:26: masked column `created_at` of `public.customers` must be text-like (text, varchar, char, citext) or encrypted, not timestamptz
+        "#]],
     );
 }
 
@@ -63,7 +78,9 @@ fn row_filter_on_encrypted_column() {
 encrypted = ["ssn"]
 roles.r = { operations = ["select"], rows = "ssn=eq.123" }
 "#,
-        expect![[r#""#]],
+        expect![[r#"
+            policy.toml:5:45: row filter uses encrypted column `ssn` of `public.customers`; encrypted columns cannot be filtered on
+        "#]],
     );
 }
 
@@ -84,7 +101,9 @@ roles.r = { operations = ["select"] }
 tenant_scoped = false
 roles.r = { operations = ["select"] }
 "#,
-        expect![[r#""#]],
+        expect![[r#"
+            policy.toml:6:17: `tenant_scoped` on table `public.countries`, which has no column `tenant_id`: it is not tenant-scoped either way; remove the key
+        "#]],
     );
 }
 
@@ -98,7 +117,9 @@ column = "tennant_id"
 [tables.customers]
 roles.r = { operations = ["select"] }
 "#,
-        expect![[r#""#]],
+        expect![[r#"
+            policy.toml:3:10: tenancy column `tennant_id` exists in no table or view of the exposed schemas
+        "#]],
     );
 }
 
@@ -112,7 +133,10 @@ roles."*" = { operations = ["select", "insert", "delete"] }
 [tables.customers]
 roles.r = { operations = ["select", "insert", "update", "delete"] }
 "#,
-        expect![[r#""#]],
+        expect![[r#"
+            policy.toml:4:7: `public.customer_names` does not support insert
+            policy.toml:4:7: `public.customer_names` does not support delete
+        "#]],
     );
 }
 

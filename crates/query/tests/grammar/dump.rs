@@ -4,8 +4,8 @@
 use std::fmt::Write as _;
 
 use gatehouse_query::{
-    Condition, Error, Field, JoinType, JsonArrow, JsonOperand, Operation, OrderTerm,
-    Preferences, Request, SelectItem,
+    Condition, Error, Field, JoinType, JsonArrow, JsonOperand, Operation, OrderTerm, Preferences,
+    Request, SelectItem,
 };
 
 pub(crate) fn error(e: &Error) -> String {
@@ -109,10 +109,7 @@ pub(crate) fn operation(op: &Operation) -> String {
             Some(q) => format!("{}({}) {:?}", cmp.as_str(), q.as_str(), v.as_str()),
             None => format!("{} {:?}", cmp.as_str(), v.as_str()),
         },
-        Operation::In(vs) => format!(
-            "in {:?}",
-            vs.iter().map(|v| v.as_str()).collect::<Vec<_>>()
-        ),
+        Operation::In(vs) => format!("in {:?}", vs.iter().map(|v| v.as_str()).collect::<Vec<_>>()),
         Operation::Is(v) => format!("is {}", v.as_str()),
         Operation::Fts {
             kind,
@@ -135,7 +132,11 @@ pub(crate) fn condition(c: &Condition) -> String {
 fn condition_into(out: &mut String, c: &Condition, indent: usize) {
     out.push_str(&"  ".repeat(indent));
     match c {
-        Condition::Filter { field: f, negate, op } => {
+        Condition::Filter {
+            field: f,
+            negate,
+            op,
+        } => {
             writeln!(
                 out,
                 "{} {}{}",
@@ -192,7 +193,14 @@ pub(crate) fn request(r: &Request) -> String {
         writeln!(out, "order {}{}", path(p), terms.join(", ")).unwrap();
     }
     for (p, w) in &r.limits {
-        writeln!(out, "window {}limit={:?} offset={:?}", path(p), w.limit, w.offset).unwrap();
+        writeln!(
+            out,
+            "window {}limit={:?} offset={:?}",
+            path(p),
+            w.limit,
+            w.offset
+        )
+        .unwrap();
     }
     if let Some(c) = &r.columns {
         writeln!(out, "columns {c:?}").unwrap();

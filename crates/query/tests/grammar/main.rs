@@ -2,6 +2,11 @@
 //! (`UPDATE_EXPECT=1 cargo test -p gatehouse-query` rewrites them). Every successful parse
 //! is also written back in URL grammar and parsed again, which must give the same tree.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "test code: writing to a String cannot fail, and a panic is a test failure"
+)]
+
 mod dump;
 mod filters;
 mod limits;

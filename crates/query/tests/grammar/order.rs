@@ -29,61 +29,135 @@ fn check(key: &str, value: &str, expect: Expect) {
 
 #[test]
 fn terms() {
-    check("order", "col.desc.nullslast,other,data->>a.asc", expect![[r#"order "col" Desc nulls Last, "other", "data"->>"a" Asc"#]]);
-    check("order", "id.asc,id.desc,id.nullsfirst,id.nullslast,id.asc.nullsfirst", expect![[r#"order "id" Asc, "id" Desc, "id" nulls First, "id" nulls Last, "id" Asc nulls First"#]]);
-    check("order", "data->0.desc,data->'k'", expect![[r#"order "data"->[0] Desc, "data"->"'k'""#]]);
-    check("order", " id.desc , name ", expect![[r#"order "id" Desc, "name""#]]);
-    check("order", r#""a.b".desc,"x,y""#, expect![[r#"order "a.b" Desc, "x,y""#]]);
+    check(
+        "order",
+        "col.desc.nullslast,other,data->>a.asc",
+        expect![[r#"order "col" Desc nulls Last, "other", "data"->>"a" Asc"#]],
+    );
+    check(
+        "order",
+        "id.asc,id.desc,id.nullsfirst,id.nullslast,id.asc.nullsfirst",
+        expect![[
+            r#"order "id" Asc, "id" Desc, "id" nulls First, "id" nulls Last, "id" Asc nulls First"#
+        ]],
+    );
+    check(
+        "order",
+        "data->0.desc,data->'k'",
+        expect![[r#"order "data"->[0] Desc, "data"->"'k'""#]],
+    );
+    check(
+        "order",
+        " id.desc , name ",
+        expect![[r#"order "id" Desc, "name""#]],
+    );
+    check(
+        "order",
+        r#""a.b".desc,"x,y""#,
+        expect![[r#"order "a.b" Desc, "x,y""#]],
+    );
 }
 
 #[test]
 fn related_terms_and_embedded_levels() {
-    check("order", "clients(name).desc.nullsfirst,clients(data->key).asc", expect![[r#"order "clients"."name" Desc nulls First, "clients"."data"->"key" Asc"#]]);
-    check("books.order", "id.desc", expect![[r#"order @["books"] "id" Desc"#]]);
-    check("books.chapters.order", "n", expect![[r#"order @["books", "chapters"] "n""#]]);
+    check(
+        "order",
+        "clients(name).desc.nullsfirst,clients(data->key).asc",
+        expect![[r#"order "clients"."name" Desc nulls First, "clients"."data"->"key" Asc"#]],
+    );
+    check(
+        "books.order",
+        "id.desc",
+        expect![[r#"order @["books"] "id" Desc"#]],
+    );
+    check(
+        "books.chapters.order",
+        "n",
+        expect![[r#"order @["books", "chapters"] "n""#]],
+    );
 }
 
 #[test]
 fn errors() {
-    check("order", "id.ac", expect![[r#"
+    check(
+        "order",
+        "id.ac",
+        expect![[r#"
         ERROR PGRST100
         message: "failed to parse order (id.ac)" (line 1, column 4)
-        details: unexpected "a" expecting "asc", "desc", "nullsfirst" or "nullslast""#]]);
-    check("order", "id.descc", expect![[r#"
+        details: unexpected "ac" expecting "asc", "desc", "nullsfirst" or "nullslast""#]],
+    );
+    check(
+        "order",
+        "id.descc",
+        expect![[r#"
         ERROR PGRST100
         message: "failed to parse order (id.descc)" (line 1, column 4)
-        details: unexpected "d" expecting "asc", "desc", "nullsfirst" or "nullslast""#]]);
-    check("order", "id.nulsfist", expect![[r#"
+        details: unexpected "descc" expecting "asc", "desc", "nullsfirst" or "nullslast""#]],
+    );
+    check(
+        "order",
+        "id.nulsfist",
+        expect![[r#"
         ERROR PGRST100
         message: "failed to parse order (id.nulsfist)" (line 1, column 4)
-        details: unexpected "n" expecting "asc", "desc", "nullsfirst" or "nullslast""#]]);
-    check("order", "id.nullslasttt", expect![[r#"
+        details: unexpected "nulsfist" expecting "asc", "desc", "nullsfirst" or "nullslast""#]],
+    );
+    check(
+        "order",
+        "id.nullslasttt",
+        expect![[r#"
         ERROR PGRST100
         message: "failed to parse order (id.nullslasttt)" (line 1, column 4)
-        details: unexpected "n" expecting "asc", "desc", "nullsfirst" or "nullslast""#]]);
-    check("order", "id.asc.nlsfst", expect![[r#"
+        details: unexpected "nullslasttt" expecting "asc", "desc", "nullsfirst" or "nullslast""#]],
+    );
+    check(
+        "order",
+        "id.asc.nlsfst",
+        expect![[r#"
         ERROR PGRST100
         message: "failed to parse order (id.asc.nlsfst)" (line 1, column 8)
-        details: unexpected "n" expecting "nullsfirst" or "nullslast""#]]);
-    check("order", "id.desc.asc", expect![[r#"
+        details: unexpected "nlsfst" expecting "nullsfirst" or "nullslast""#]],
+    );
+    check(
+        "order",
+        "id.desc.asc",
+        expect![[r#"
         ERROR PGRST100
         message: "failed to parse order (id.desc.asc)" (line 1, column 9)
-        details: unexpected "a" expecting "nullsfirst" or "nullslast""#]]);
-    check("order", "clients(name,id)", expect![[r#"
+        details: unexpected "asc" expecting "nullsfirst" or "nullslast""#]],
+    );
+    check(
+        "order",
+        "clients(name,id)",
+        expect![[r#"
         ERROR PGRST100
         message: "failed to parse order (clients(name,id))" (line 1, column 13)
-        details: unexpected "," expecting ")""#]]);
-    check("order", "", expect![[r#"
+        details: unexpected "," expecting ")""#]],
+    );
+    check(
+        "order",
+        "",
+        expect![[r#"
         ERROR PGRST100
         message: "failed to parse order ()" (line 1, column 1)
-        details: unexpected end of input expecting field name (* or [a..z0..9_$])"#]]);
-    check("order", "id,", expect![[r#"
+        details: unexpected end of input expecting field name (* or [a..z0..9_$])"#]],
+    );
+    check(
+        "order",
+        "id,",
+        expect![[r#"
         ERROR PGRST100
         message: "failed to parse order (id,)" (line 1, column 4)
-        details: unexpected end of input expecting field name (* or [a..z0..9_$])"#]]);
+        details: unexpected end of input expecting field name (* or [a..z0..9_$])"#]],
+    );
     check("order", "id desc", expect![[r#"order "id desc""#]]);
-    check("a..order", "id", expect![[r#"
+    check(
+        "a..order",
+        "id",
+        expect![[r#"
         ERROR PGRST100
         message: "failed to parse tree path (a..order)" (line 1, column 3)
-        details: unexpected "." expecting field name (* or [a..z0..9_$])"#]]);
+        details: unexpected "." expecting field name (* or [a..z0..9_$])"#]],
+    );
 }

@@ -1,10 +1,10 @@
 //! Property tests: the parsers never panic, and what they read they can write back.
 
 use gatehouse_query::{
-    Aggregate, AggregateFunction, CmpOp, Condition, Direction, Embed, Field, FilterValue,
-    FtsKind, IsValue, JoinType, JsonArrow, JsonOperand, JsonStep, LogicOp, Nulls, Operation,
-    OrderTerm, Preferences, Quantifier, RangeOp, Request, RowRange, SelectField, SelectItem,
-    SelectList, Value, parse_condition, parse_order, parse_select,
+    Aggregate, AggregateFunction, CmpOp, Condition, Direction, Embed, Field, FilterValue, FtsKind,
+    IsValue, JoinType, JsonArrow, JsonOperand, JsonStep, LogicOp, Nulls, Operation, OrderTerm,
+    Preferences, Quantifier, RangeOp, Request, RowRange, SelectField, SelectItem, SelectList,
+    Value, parse_condition, parse_order, parse_select,
 };
 use proptest::prelude::*;
 
@@ -196,7 +196,8 @@ fn operation() -> impl Strategy<Value = Operation> {
         Just(CmpOp::IMatch),
         Just(CmpOp::IsDistinct),
     ];
-    let quantifier = proptest::option::of(prop_oneof![Just(Quantifier::Any), Just(Quantifier::All)]);
+    let quantifier =
+        proptest::option::of(prop_oneof![Just(Quantifier::Any), Just(Quantifier::All)]);
     let compare = (cmp, quantifier, value()).prop_map(|(op, q, mut v)| {
         let q = if op.takes_quantifier() { q } else { None };
         if matches!(op, CmpOp::Like | CmpOp::ILike) {
@@ -247,7 +248,11 @@ fn condition() -> impl Strategy<Value = Condition> {
             any::<bool>(),
             prop::collection::vec(inner, 1..4),
         )
-            .prop_map(|(op, negate, children)| Condition::Logic { op, negate, children })
+            .prop_map(|(op, negate, children)| Condition::Logic {
+                op,
+                negate,
+                children,
+            })
     })
 }
 

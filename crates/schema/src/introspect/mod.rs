@@ -63,12 +63,15 @@ where
     let types = decode_types(&type_rows)?;
     let sources = decode_sources(&source_rows)?;
     let mut relations = decode_relations(&relation_rows)?;
-    add_columns(&mut relations, &column_rows, &types, &sources)?;
+    let mut names = add_columns(&mut relations, &column_rows, &types, &sources)?;
+    for (oid, source) in &sources {
+        names.entry(*oid).or_insert_with(|| source.columns.clone());
+    }
     let mut exposed: BTreeMap<QualifiedName, Relation> = relations
         .into_values()
         .map(|r| (r.qualified_name(), r))
         .collect();
-    let hidden = add_constraints(&mut exposed, &constraint_rows)?;
+    let hidden = add_constraints(&mut exposed, &constraint_rows, &names)?;
     Ok(Catalog::with_base_relations(
         schemas,
         exposed.into_values().collect(),
@@ -442,17 +445,22 @@ fn decode_relations(rows: &[Row]) -> Result<HashMap<u32, Relation>, Error> {
     Ok(out)
 }
 
+/// Column names by attnum - 1 (`None` for dropped columns), per relation oid.
+type ColumnNames = HashMap<u32, Vec<Option<String>>>;
+
+/// Fill in the columns of `relations`; return their names by attnum.
 fn add_columns(
     relations: &mut HashMap<u32, Relation>,
     rows: &[Row],
     types: &HashMap<u32, TypeRow>,
     sources: &HashMap<u32, Source>,
-) -> Result<(), Error> {
+) -> Result<ColumnNames, Error> {
     let q = COLUMNS.0;
     let mut builder = TypeBuilder {
         rows: types,
         built: HashMap::new(),
     };
+    let mut names: ColumnNames = HashMap::with_capacity(relations.len());
     // Rows come ordered by (relation, attnum).
     for row in rows {
         let oid: u32 = get(row, q, "relation")?;
@@ -462,6 +470,13 @@ fn add_columns(
         };
         let name: String = get(row, q, "name")?;
         let attnum: i16 = get(row, q, "attnum")?;
+        if let Ok(index) = usize::try_from(attnum - 1) {
+            let by_attnum = names.entry(oid).or_default();
+            if by_attnum.len() <= index {
+                by_attnum.resize(index + 1, None);
+            }
+            by_attnum[index] = Some(name.clone());
+        }
         let type_oid: u32 = get(row, q, "type_oid")?;
         let typmod: i32 = get(row, q, "typmod")?;
         let Some(ty) = builder.build(type_oid, typmod, 0)? else {
@@ -510,7 +525,7 @@ fn add_columns(
             origin,
         });
     }
-    Ok(())
+    Ok(names)
 }
 
 /// Attach keys to exposed relations; return the relations outside the exposed schemas
@@ -518,6 +533,7 @@ fn add_columns(
 fn add_constraints(
     exposed: &mut BTreeMap<QualifiedName, Relation>,
     rows: &[Row],
+    names: &ColumnNames,
 ) -> Result<Vec<Relation>, Error> {
     let q = CONSTRAINTS.0;
     let mut hidden: BTreeMap<QualifiedName, Relation> = BTreeMap::new();
@@ -526,6 +542,40 @@ fn add_constraints(
             get::<String>(row, q, "schema")?,
             get::<String>(row, q, "name")?,
         );
+        let columns = column_names(
+            names,
+            get(row, q, "relation")?,
+            &get::<Vec<i16>>(row, q, "columns")?,
+            &owner,
+        )?;
+        let name: String = get(row, q, "constraint_name")?;
+        let kind: &str = get(row, q, "kind")?;
+        let foreign_key = if kind == "f" {
+            let (Some(schema), Some(table)) = (
+                get::<Option<String>>(row, q, "ref_schema")?,
+                get::<Option<String>>(row, q, "ref_name")?,
+            ) else {
+                continue;
+            };
+            let referenced = QualifiedName::new(schema, table);
+            let referenced_columns = match get::<Option<Vec<String>>>(row, q, "ref_column_names")? {
+                Some(given) => given,
+                None => column_names(
+                    names,
+                    get(row, q, "ref_relation")?,
+                    &get::<Option<Vec<i16>>>(row, q, "ref_columns")?.unwrap_or_default(),
+                    &referenced,
+                )?,
+            };
+            Some(ForeignKey {
+                name: name.clone(),
+                columns: columns.clone(),
+                referenced,
+                referenced_columns,
+            })
+        } else {
+            None
+        };
         let relation = match exposed.get_mut(&owner) {
             Some(r) => r,
             None => hidden.entry(owner.clone()).or_insert_with(|| Relation {
@@ -542,29 +592,36 @@ fn add_constraints(
                 foreign_keys: Vec::new(),
             }),
         };
-        let name: String = get(row, q, "constraint_name")?;
-        let columns: Vec<String> = get(row, q, "columns")?;
-        match get::<&str>(row, q, "kind")? {
-            "p" => relation.primary_key = Some(PrimaryKey { name, columns }),
-            "u" => relation
+        match (kind, foreign_key) {
+            ("p", _) => relation.primary_key = Some(PrimaryKey { name, columns }),
+            ("u", _) => relation
                 .unique_constraints
                 .push(UniqueConstraint { name, columns }),
-            "f" => {
-                let (Some(schema), Some(table)) = (
-                    get::<Option<String>>(row, q, "ref_schema")?,
-                    get::<Option<String>>(row, q, "ref_name")?,
-                ) else {
-                    continue;
-                };
-                relation.foreign_keys.push(ForeignKey {
-                    name,
-                    columns,
-                    referenced: QualifiedName::new(schema, table),
-                    referenced_columns: get(row, q, "ref_columns")?,
-                });
-            }
+            (_, Some(fk)) => relation.foreign_keys.push(fk),
             _ => {}
         }
     }
     Ok(hidden.into_values().collect())
+}
+
+/// Names of `attnums` of relation `oid`.
+fn column_names(
+    names: &ColumnNames,
+    oid: u32,
+    attnums: &[i16],
+    relation: &QualifiedName,
+) -> Result<Vec<String>, Error> {
+    let by_attnum = names.get(&oid);
+    attnums
+        .iter()
+        .map(|&attnum| {
+            usize::try_from(attnum - 1)
+                .ok()
+                .and_then(|i| by_attnum?.get(i)?.clone())
+                .ok_or_else(|| Error::UnknownColumn {
+                    relation: relation.clone(),
+                    attnum,
+                })
+        })
+        .collect()
 }

@@ -33,28 +33,29 @@ relations as (
     select oid from reads
 )
 select
+    con.conrelid        as relation,
     n.nspname::text     as schema,
     c.relname::text     as name,
     con.conname::text   as constraint_name,
     con.contype::text   as kind,
-    array(
-        select a.attname::text
-        from unnest(con.conkey) with ordinality as k(attnum, i)
-        join pg_attribute a
-            on a.attrelid = con.conrelid
-           and a.attnum = k.attnum
-        order by k.i
-    )                   as columns,
+    -- attnums; their names come from columns.sql (exposed relations) and view_sources.sql
+    -- (relations views read from), which is much cheaper than looking each one up here
+    con.conkey          as columns,
+    con.confrelid       as ref_relation,
     fn.nspname::text    as ref_schema,
     fc.relname::text    as ref_name,
-    array(
+    con.confkey         as ref_columns,
+    -- ... except for a referenced relation that neither query covers
+    case when con.contype = 'f'
+          and con.confrelid not in (select oid from relations)
+    then array(
         select a.attname::text
         from unnest(con.confkey) with ordinality as k(attnum, i)
         join pg_attribute a
             on a.attrelid = con.confrelid
            and a.attnum = k.attnum
         order by k.i
-    )                   as ref_columns
+    ) end               as ref_column_names
 from pg_constraint con
 join relations r
     on r.oid = con.conrelid

@@ -1,0 +1,108 @@
+//! Running a rendered statement: one pooled connection, one transaction, and the requests sent
+//! in one flight (tokio-postgres pipelines requests that are in flight together), so a read
+//! costs one round trip once its statement is prepared on that connection.
+//!
+//! The transaction carries the per-request settings with `set_config(…, true)` (local to the
+//! transaction, never session-level on a pooled connection): the statement timeout, and the
+//! caller's role, tenant and subject for row-level security in the database.
+
+use tokio_postgres::types::{ToSql, Type};
+
+use crate::error::ApiError;
+use crate::startup::AppState;
+
+/// The one row a read statement returns.
+#[derive(Debug)]
+pub struct Page {
+    pub total: Option<i64>,
+    pub page_total: i64,
+    pub body: Option<String>,
+}
+
+const SETTINGS_SQL: &str = "select set_config('statement_timeout', $1, true), \
+     set_config('gatehouse.role', $2, true), \
+     set_config('gatehouse.tenant', $3, true), \
+     set_config('gatehouse.subject', $4, true)";
+
+/// The settings every transaction carries.
+fn settings(state: &AppState, principal: &policy::Principal) -> [String; 4] {
+    let timeout = state
+        .settings
+        .database
+        .statement_timeout
+        .as_millis()
+        .to_string();
+    let tenant = match &principal.tenant {
+        policy::Tenant::One(tenant) => tenant.clone(),
+        policy::Tenant::Missing | policy::Tenant::All => String::new(),
+    };
+    [
+        timeout,
+        principal.role.clone(),
+        tenant,
+        principal.subject.clone().unwrap_or_default(),
+    ]
+}
+
+/// The parameter values as tokio-postgres takes them, with their declared types.
+fn bind(params: &[sql::Param]) -> (Vec<Type>, Vec<Box<dyn ToSql + Sync + Send>>) {
+    params
+        .iter()
+        .map(|param| -> (Type, Box<dyn ToSql + Sync + Send>) {
+            match param {
+                sql::Param::Text(text) | sql::Param::Secret(text) => {
+                    (Type::TEXT, Box::new(text.clone()))
+                }
+                sql::Param::TextArray(items) => (Type::TEXT_ARRAY, Box::new(items.clone())),
+            }
+        })
+        .unzip()
+}
+
+/// Runs a read statement in a read-only transaction.
+pub async fn read(
+    state: &AppState,
+    principal: &policy::Principal,
+    statement: &sql::Statement,
+) -> Result<Page, ApiError> {
+    let client = state.read_connection().await?;
+    let (types, values) = bind(&statement.params);
+    let prepared = client
+        .prepare_typed_cached(&statement.sql, &types)
+        .await
+        .map_err(|err| ApiError::from_db(&err))?;
+    let setup = client
+        .prepare_typed_cached(SETTINGS_SQL, &[Type::TEXT; 4])
+        .await
+        .map_err(|err| ApiError::from_db(&err))?;
+    let settings = settings(state, principal);
+    let setting_refs: Vec<&(dyn ToSql + Sync)> =
+        settings.iter().map(|s| s as &(dyn ToSql + Sync)).collect();
+    let value_refs: Vec<&(dyn ToSql + Sync)> = values
+        .iter()
+        .map(|v| v.as_ref() as &(dyn ToSql + Sync))
+        .collect();
+
+    // All four are polled together, so they leave in one flight; a failure in the middle
+    // aborts the transaction, and COMMIT then rolls it back.
+    let begin = client.batch_execute("begin transaction read only");
+    let set = client.query_one(&setup, &setting_refs);
+    let query = client.query_one(&prepared, &value_refs);
+    let commit = client.batch_execute("commit");
+    let (begun, set, row, committed) = futures_util::join!(begin, set, query, commit);
+    begun.map_err(|err| ApiError::from_db(&err))?;
+    set.map_err(|err| ApiError::from_db(&err))?;
+    let row = row.map_err(|err| ApiError::from_db(&err))?;
+    committed.map_err(|err| ApiError::from_db(&err))?;
+    Ok(Page {
+        total: row.try_get("total").map_err(internal)?,
+        page_total: row.try_get("page_total").map_err(internal)?,
+        body: row.try_get("body").map_err(internal)?,
+    })
+}
+
+fn internal(err: tokio_postgres::Error) -> ApiError {
+    ApiError::Internal {
+        detail: format!("read the result row: {err}"),
+    }
+}
