@@ -112,3 +112,75 @@ async fn a_bad_value_stops_startup_with_the_variable_named() {
         "gatehouse: GATEHOUSE_POOL_SIZE: expected a whole number from 1 to 10000, got \"many\""
     );
 }
+
+fn gatehouse_with_policy(args: &[&str], database_url: &str, policy: &str) -> Output {
+    let path = std::env::temp_dir().join(format!(
+        "gatehouse-cli-policy-{}-{}.toml",
+        std::process::id(),
+        policy.len()
+    ));
+    std::fs::write(&path, policy).expect("write policy");
+    let output = Command::new(env!("CARGO_BIN_EXE_gatehouse"))
+        .args(args)
+        .env_clear()
+        .env("GATEHOUSE_DATABASE_URL", database_url)
+        .env("GATEHOUSE_POLICY_FILE", &path)
+        .env("GATEHOUSE_LOG", "warn")
+        .output()
+        .expect("run gatehouse");
+    std::fs::remove_file(&path).ok();
+    output
+}
+
+#[tokio::test]
+async fn policy_check_prints_every_problem_with_its_line_and_fails() {
+    let db = TestDatabase::with_schema(SCHEMA).await;
+    db.grant_app(&["public"]).await;
+    let policy = "[roles.reader]\n\n[tables.items.roles.reader]\noperations = [\"select\"]\nhidden = [\"nope\"]\n\n[tables.ghosts.roles.reader]\noperations = [\"select\"]\n";
+    let output = gatehouse_with_policy(&["policy", "check"], &db.app_url(), policy);
+    let stdout = text(&output.stdout);
+    assert!(!output.status.success(), "{stdout}");
+    assert!(
+        stdout.contains(":5:"),
+        "line of the unknown column: {stdout}"
+    );
+    assert!(stdout.contains("nope"), "{stdout}");
+    assert!(
+        stdout.contains(":7:"),
+        "line of the unknown table: {stdout}"
+    );
+    assert!(stdout.contains("ghosts"), "{stdout}");
+    assert!(stdout.contains("2 problem(s) found"), "{stdout}");
+
+    let typo = "[roles.reader]\n[tables.items.roles.reader]\noperations = [\"select\"]\nhiden = [\"name\"]\n";
+    let output = gatehouse_with_policy(&["policy", "check"], &db.app_url(), typo);
+    let stdout = text(&output.stdout);
+    assert!(!output.status.success(), "{stdout}");
+    assert!(
+        stdout.contains(":4:") && stdout.contains("hiden"),
+        "{stdout}"
+    );
+}
+
+#[tokio::test]
+async fn policy_check_passes_a_valid_policy_and_explain_shows_column_rights() {
+    let db = TestDatabase::with_schema(SCHEMA).await;
+    db.grant_app(&["public"]).await;
+    let policy = "[roles.reader]\n[tables.items.roles.reader]\noperations = [\"select\"]\nhidden = [\"name\"]\n";
+    let output = gatehouse_with_policy(&["policy", "check"], &db.app_url(), policy);
+    assert!(output.status.success(), "{}", text(&output.stdout));
+
+    let output = gatehouse_with_policy(
+        &["policy", "explain", "--role", "reader"],
+        &db.app_url(),
+        policy,
+    );
+    let stdout = text(&output.stdout);
+    assert!(output.status.success(), "{stdout}{}", text(&output.stderr));
+    assert!(stdout.contains("items"), "{stdout}");
+    let name_line = stdout
+        .lines()
+        .find(|line| line.contains("name"))
+        .unwrap_or_else(|| panic!("no line for column name: {stdout}"));
+    assert!(name_line.contains("hidden"), "{name_line}");
+}

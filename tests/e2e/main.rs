@@ -7,3 +7,4 @@ mod commands;
 mod config;
 mod health;
 mod read;
+mod security;

@@ -88,7 +88,11 @@ impl Authenticator {
     }
 
     /// `new` without the file read: `jwks` is the file's text.
-    fn build<I, S>(settings: &JwtSettings, jwks: Option<&str>, roles: I) -> Result<Self, ConfigError>
+    fn build<I, S>(
+        settings: &JwtSettings,
+        jwks: Option<&str>,
+        roles: I,
+    ) -> Result<Self, ConfigError>
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,

@@ -40,6 +40,23 @@ enum Command {
     },
     /// Check the deployment: TLS, certificate verification, the database role's powers.
     Doctor,
+    /// The policy file (GATEHOUSE_POLICY_FILE) against the live schema.
+    Policy {
+        #[command(subcommand)]
+        command: PolicyCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum PolicyCommand {
+    /// Validate the policy against the live schema; exits non-zero on any problem.
+    Check,
+    /// The effective rights of a role, table by table, column by column.
+    Explain {
+        /// The role to explain.
+        #[arg(long)]
+        role: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -59,6 +76,12 @@ pub fn main() -> ExitCode {
                 command: SchemaCommand::Dump,
             } => commands::schema_dump::run(settings()?).await,
             Command::Doctor => commands::doctor::run(settings()?).await,
+            Command::Policy {
+                command: PolicyCommand::Check,
+            } => commands::policy::check(settings()?).await,
+            Command::Policy {
+                command: PolicyCommand::Explain { role },
+            } => commands::policy::explain(settings()?, &role).await,
         }
     });
     match result {

@@ -26,9 +26,9 @@ pub enum ApiError {
     /// The query string or a header does not parse.
     #[error("bad request: {0}")]
     Query(#[from] query::Error),
-    /// No usable credentials.
-    #[error("unauthenticated")]
-    Unauthenticated,
+    /// The credentials were refused (or are missing and anonymous access is off).
+    #[error("authentication failed: {0}")]
+    Auth(#[from] crate::auth::AuthError),
     /// The policy refused the request.
     #[error("refused by the policy: {0}")]
     Policy(#[from] policy::Error),
@@ -152,7 +152,11 @@ impl ApiError {
                 Some(Value::String(err.details())).filter(|d| d != &json!("")),
                 None,
             ),
-            ApiError::Unauthenticated => body("PGRST302", "Anonymous access is disabled"),
+            ApiError::Auth(err) => with(
+                body(err.code(), err.to_string()),
+                err.details().map(|d| Value::String(d.to_owned())),
+                None,
+            ),
             ApiError::Policy(err) => policy_body(err),
             ApiError::NotAcceptable { accept } => with(
                 body("PGRST107", "None of these media types are available"),
@@ -337,7 +341,9 @@ impl ResponseError for ApiError {
                     }
                 }
             }
-            ApiError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            ApiError::Auth(err) => {
+                StatusCode::from_u16(err.status()).unwrap_or(StatusCode::UNAUTHORIZED)
+            }
             ApiError::NotAcceptable { .. } | ApiError::NotSingular { .. } => {
                 StatusCode::NOT_ACCEPTABLE
             }
@@ -357,6 +363,12 @@ impl ResponseError for ApiError {
             tracing::debug!(error = %self, "request refused");
         }
         let mut response = HttpResponse::build(status);
+        if let ApiError::Auth(err) = self
+            && let Some(challenge) = err.www_authenticate()
+            && let Ok(value) = HeaderValue::from_str(&challenge)
+        {
+            response.insert_header((header::WWW_AUTHENTICATE, value));
+        }
         if status == StatusCode::SERVICE_UNAVAILABLE {
             response.insert_header((
                 header::RETRY_AFTER,

@@ -7,6 +7,7 @@
 //! from requests (`sql`); it wires those together and talks to the database through `pg`.
 
 pub mod admin;
+pub mod auth;
 pub mod cli;
 pub mod commands;
 pub mod db;

@@ -20,6 +20,7 @@ pub struct AppState {
     pub settings: Settings,
     pub policy: policy::PolicyFile,
     pub environment: policy::Environment,
+    pub authenticator: crate::auth::Authenticator,
     catalog: RwLock<Arc<schema::Catalog>>,
 }
 
@@ -52,20 +53,16 @@ impl AppState {
         &self,
         request: &actix_web::HttpRequest,
     ) -> Result<policy::Principal, ApiError> {
-        // Interim until JWT verification lands: only the anonymous role.
-        if request
+        let authorization = match request
             .headers()
-            .contains_key(actix_web::http::header::AUTHORIZATION)
-            || self.policy.role("anon").is_none()
+            .get(actix_web::http::header::AUTHORIZATION)
         {
-            return Err(ApiError::Unauthenticated);
-        }
-        Ok(policy::Principal {
-            role: "anon".to_owned(),
-            tenant: policy::Tenant::Missing,
-            subject: None,
-            claims: std::collections::BTreeMap::new(),
-        })
+            None => None,
+            Some(value) => Some(value.to_str().map_err(|_| {
+                crate::auth::AuthError::InvalidToken(crate::auth::TokenProblem::Undecodable)
+            })?),
+        };
+        Ok(self.authenticator.authenticate(authorization)?)
     }
 }
 
@@ -118,6 +115,8 @@ impl Application {
             "schema loaded"
         );
         let policy = load_policy(settings.policy_file.as_deref(), &catalog)?;
+        let authenticator = crate::auth::Authenticator::from_policy(&settings.jwt, &policy)
+            .map_err(|err| StartupError::Auth(err.to_string()))?;
         let environment = policy::Environment {
             schema: settings
                 .database
@@ -136,6 +135,7 @@ impl Application {
             read_pool,
             policy,
             environment,
+            authenticator,
             catalog: RwLock::new(Arc::new(catalog)),
             settings,
         });

@@ -82,7 +82,9 @@ pub fn parse_order(value: &str) -> Result<Vec<OrderTerm>, Error> {
 
 /// Parses one condition pair on its own (default caps): a filter (`books.pages` =
 /// `gt.100`) or a logic tree (`not.or` = `(a.eq.1,b.eq.2)`). Meant for row filters written
-/// in the URL grammar (the policy's `rows = "status=neq.archived"`).
+/// in the URL grammar (the policy's `rows = "status=neq.archived"`). A key whose last
+/// dot-separated word is `and` or `or` is a logic tree; any other key, `select` and `order`
+/// included, is a filter column here.
 pub fn parse_condition(key: &str, value: &str) -> Result<(EmbedPath, Condition), Error> {
     let opts = ParseOptions::default();
     match key.rsplit('.').next() {

@@ -18,8 +18,10 @@ pub struct Type {
     pub name: String,
     /// A spelling usable in SQL as a type name, also in a cast: `integer`,
     /// `character varying(20)`, `numeric(10,2)[]` for built-in types (PostgreSQL's
-    /// `format_type`), `"app"."mood"` or `"app"."mood"[]` (schema-qualified, quoted) for
-    /// anything else. Always computed by introspection, never from a request.
+    /// `format_type` spelling), `app.mood`, `"My Schema"."Mood"[]` for anything else
+    /// (schema-qualified, each part quoted where needed by `quote_ident`). Built by
+    /// introspection from the catalog, never from a request; an interval's field
+    /// restriction (`interval day to second`) is not spelled out.
     pub sql_name: String,
     /// How the type maps to JSON (and so to OpenAPI). A domain has its base type's
     /// category; an array is [`Category::Array`].

@@ -13,9 +13,12 @@
 //! with `verify-full` and SCRAM channel binding. The app role is shared by every database of
 //! the server: tests must not alter it.
 //!
-//! This crate deliberately does not build schemas or know Gatehouse's tables: what goes into
-//! the template is [`TEMPLATE_SETUP`], and each test adds its own SQL. It is a dev-dependency
-//! only; nothing here is fit for production (it panics on failure, by design).
+//! The template holds [`TEMPLATE_SETUP`], then Gatehouse's own migrations (applied with
+//! [`migrate::up`]) with the serving privileges on them granted to `gatehouse_app`
+//! ([`migrate::grant`]), so every test database has the `gatehouse` schema, current. Beyond
+//! that this crate deliberately does not build schemas or know Gatehouse's tables: each test
+//! adds its own SQL. It is a dev-dependency only; nothing here is fit for production (it
+//! panics on failure, by design).
 
 use std::fs;
 use std::io::Read;
@@ -34,9 +37,9 @@ pub const TEMPLATE_DB: &str = "gatehouse_template";
 /// Prefix of the per-test databases.
 pub const TEST_DB_PREFIX: &str = "gh_test_";
 
-/// What the template holds, run in order as the superuser when the template is built. Editing
-/// this list rebuilds the template on the next test run (its fingerprint is stored as the
-/// template's comment). Gatehouse's own migrations are meant to be added here.
+/// What the template holds, run in order as the superuser when the template is built, before
+/// Gatehouse's migrations. Editing this list (or a migration, or [`migrate::GRANTS`]) rebuilds
+/// the template on the next test run (its fingerprint is stored as the template's comment).
 pub const TEMPLATE_SETUP: &[&str] = &["create extension if not exists pgcrypto"];
 
 /// Bump to force a rebuild of existing templates after a change this list does not show.
@@ -201,7 +204,7 @@ async fn prepare_server(shared: &Shared) -> Result<(), String> {
     )
     .await?;
     {
-        let template = pg::connect(&shared.admin.with_dbname(TEMPLATE_DB))
+        let mut template = pg::connect(&shared.admin.with_dbname(TEMPLATE_DB))
             .await
             .map_err(|e| pg::describe(&e))?;
         for statement in TEMPLATE_SETUP {
@@ -210,6 +213,12 @@ async fn prepare_server(shared: &Shared) -> Result<(), String> {
                 .await
                 .map_err(|e| format!("template setup `{statement}`: {}", pg::describe(&e)))?;
         }
+        migrate::up(&mut template)
+            .await
+            .map_err(|e| format!("template setup: apply Gatehouse's migrations: {e}"))?;
+        migrate::grant(&template, APP_ROLE)
+            .await
+            .map_err(|e| format!("template setup: grant {APP_ROLE} the serving privileges: {e}"))?;
     }
     execute(
         &client,
@@ -563,6 +572,17 @@ fn template_fingerprint() -> String {
     for statement in TEMPLATE_SETUP {
         text.push('\0');
         text.push_str(statement);
+    }
+    // The migrations as applied: their checksums are of the up files.
+    for migration in migrate::migrations() {
+        text.push('\0');
+        text.push_str(&migration.stem());
+        text.push(' ');
+        text.push_str(&migration.checksum());
+    }
+    for grant in migrate::GRANTS {
+        text.push('\0');
+        text.push_str(grant);
     }
     format!("gatehouse-testkit template {:016x}", fnv1a(text.as_bytes()))
 }

@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 use super::error::ClaimsProblem;
 
 /// Clock skew allowed on `exp`, `nbf` and `iat`, in seconds (PostgREST's `allowedSkewSeconds`).
-pub(super) const LEEWAY_SECONDS: i64 = 30;
+pub const LEEWAY_SECONDS: i64 = 30;
 
 /// Checks the time claims and the audience, in PostgREST's order (the first problem wins).
 ///

@@ -94,9 +94,9 @@ impl TokenProblem {
     /// Extra detail for the error body's `details`, where it helps the client.
     pub fn details(self) -> Option<&'static str> {
         match self {
-            TokenProblem::Parts { .. }
-            | TokenProblem::Undecodable
-            | TokenProblem::BadSignature => None,
+            TokenProblem::Parts { .. } | TokenProblem::Undecodable | TokenProblem::BadSignature => {
+                None
+            }
             TokenProblem::UnsupportedAlgorithm => Some("Accepted algorithms: HS256, RS256, ES256"),
             TokenProblem::AlgorithmMismatch => {
                 Some("The token's algorithm is not the one of the key it names")

@@ -192,7 +192,9 @@ fn key_from_jwk(jwk: &RawJwk) -> Result<Option<Key>, Unusable> {
     if let Some(ops) = &jwk.key_ops
         && !ops.iter().any(|op| op == "verify")
     {
-        return Err(Unusable::Skip("\"key_ops\" does not include \"verify\"".to_owned()));
+        return Err(Unusable::Skip(
+            "\"key_ops\" does not include \"verify\"".to_owned(),
+        ));
     }
     let algorithm = match (jwk.kty.as_deref(), jwk.alg.as_deref()) {
         (Some("RSA"), None | Some("RS256")) => Algorithm::RS256,
@@ -228,7 +230,9 @@ fn key_from_jwk(jwk: &RawJwk) -> Result<Option<Key>, Unusable> {
 
 fn rsa_key(jwk: &RawJwk) -> Result<DecodingKey, Unusable> {
     let (Some(n), Some(e)) = (&jwk.n, &jwk.e) else {
-        return Err(Unusable::Invalid("an RSA key needs \"n\" and \"e\"".to_owned()));
+        return Err(Unusable::Invalid(
+            "an RSA key needs \"n\" and \"e\"".to_owned(),
+        ));
     };
     let key = DecodingKey::from_rsa_components(n, e)
         .map_err(|_| Unusable::Invalid("\"n\" or \"e\" is not base64url".to_owned()))?;
@@ -257,7 +261,9 @@ fn ec_key(jwk: &RawJwk) -> Result<DecodingKey, Unusable> {
         None => return Err(Unusable::Invalid("an EC key needs \"crv\"".to_owned())),
     }
     let (Some(x), Some(y)) = (&jwk.x, &jwk.y) else {
-        return Err(Unusable::Invalid("an EC key needs \"x\" and \"y\"".to_owned()));
+        return Err(Unusable::Invalid(
+            "an EC key needs \"x\" and \"y\"".to_owned(),
+        ));
     };
     let key = DecodingKey::from_ec_components(x, y)
         .map_err(|_| Unusable::Invalid("\"x\" or \"y\" is not base64url".to_owned()))?;

@@ -2,5 +2,6 @@
 
 pub mod demo;
 pub mod doctor;
+pub mod policy;
 pub mod schema_dump;
 pub mod serve;

@@ -37,7 +37,7 @@ fn key() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(2000))]
+    #![proptest_config(ProptestConfig::with_cases(512))]
 
     #[test]
     fn request_parsing_never_panics(pairs in prop::collection::vec((key(), text()), 0..6)) {

@@ -5,7 +5,7 @@
 //! - `render`: inline snapshots of SQL and parameters (`UPDATE_EXPECT=1 cargo test -p
 //!   gatehouse-sql` to update).
 //! - `values`: property test: request values only ever travel as parameters.
-//! - `pg`: the statements run on a real PostgreSQL over TLS (testkit), their bodies compared
+//! - `postgres`: the statements run on a real PostgreSQL over TLS (testkit), their bodies compared
 //!   with hand-written SQL on the same data.
 
 #![allow(
@@ -15,7 +15,7 @@
 
 extern crate gatehouse_sql as sql;
 
-mod pg;
+mod postgres;
 mod render;
 mod values;
 

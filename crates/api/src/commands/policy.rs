@@ -1,0 +1,57 @@
+//! `gatehouse policy check` and `gatehouse policy explain --role R`: the policy file read and
+//! judged against the live schema, exactly as `serve` would load it.
+
+use std::process::ExitCode;
+
+use crate::settings::Settings;
+
+/// Loads the catalog over a fresh connection.
+async fn catalog(settings: &Settings) -> Result<schema::Catalog, String> {
+    let client = pg::connect(&settings.database.primary)
+        .await
+        .map_err(|err| format!("connect to the database: {}", pg::describe(&err)))?;
+    schema::introspect(&client, &settings.database.schemas)
+        .await
+        .map_err(|err| format!("load the schema: {}", pg::describe(&err)))
+}
+
+fn policy_path(settings: &Settings) -> Result<&std::path::Path, String> {
+    settings
+        .policy_file
+        .as_deref()
+        .ok_or_else(|| "GATEHOUSE_POLICY_FILE: not set: name the policy file to check".to_owned())
+}
+
+/// Prints every problem with its line; fails when there is any.
+pub async fn check(settings: Settings) -> Result<ExitCode, String> {
+    let path = policy_path(&settings)?;
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|err| format!("read {name}: {err}"))?;
+    let problems = match policy::parse(&text) {
+        Err(problems) => problems,
+        Ok(file) => policy::validate(&file, &catalog(&settings).await?),
+    };
+    if problems.is_empty() {
+        println!("{name}: ok");
+        return Ok(ExitCode::SUCCESS);
+    }
+    for problem in &problems {
+        println!("{}", problem.with_path(&name));
+    }
+    println!("\n{} problem(s) found", problems.len());
+    Ok(ExitCode::FAILURE)
+}
+
+/// Prints the effective rights of `role`.
+pub async fn explain(settings: Settings, role: &str) -> Result<ExitCode, String> {
+    let catalog = catalog(&settings).await?;
+    let file = crate::startup::load_policy(Some(policy_path(&settings)?), &catalog)
+        .map_err(|err| err.to_string())?;
+    match file.explain(&catalog, role) {
+        Some(explanation) => {
+            println!("{explanation}");
+            Ok(ExitCode::SUCCESS)
+        }
+        None => Err(format!("role {role:?} is not declared in the policy")),
+    }
+}
