@@ -1,6 +1,6 @@
 use serde_json::{Value, json};
 
-use crate::helpers::spawn_app;
+use crate::helpers::{settings_for, spawn_app, spawn_app_with};
 
 const SCHEMA: &str = "create table items (id int primary key, name text not null);";
 
@@ -70,7 +70,7 @@ async fn ready_answers_503_with_retry_after_when_the_database_is_unreachable() {
 
 #[tokio::test]
 async fn api_port_answers_unknown_paths_with_postgrest_error_body() {
-    let app = spawn_app(SCHEMA).await;
+    let app = spawn_app_with(SCHEMA, Some("[roles.anon]\n"), &[]).await;
     let response = app.get("/no_such_table").await;
     assert_eq!(response.status(), 404);
     let body: Value = response.json().await.expect("json");
@@ -82,4 +82,28 @@ async fn api_port_answers_unknown_paths_with_postgrest_error_body() {
             .expect("message")
             .contains("no_such_table")
     );
+}
+
+#[tokio::test]
+async fn serve_refuses_to_start_while_migrations_are_pending() {
+    let db = testkit::TestDatabase::with_schema(SCHEMA).await;
+    db.grant_app(&["public"]).await;
+    let mut admin = db.admin_client().await;
+    migrate::down(&mut admin, Some(0))
+        .await
+        .expect("revert every migration");
+    let Err(err) = gatehouse_api::startup::Application::build(settings_for(&db, &[])).await else {
+        panic!("started with pending migrations");
+    };
+    let message = err.to_string();
+    assert!(message.contains("gatehouse migrate up"), "{message}");
+}
+
+#[tokio::test]
+async fn without_credentials_and_without_an_anon_role_every_path_is_401() {
+    let app = spawn_app(SCHEMA).await;
+    let response = app.get("/items").await;
+    assert_eq!(response.status(), 401);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["code"], "PGRST302");
 }

@@ -45,6 +45,11 @@ enum Command {
         #[command(subcommand)]
         command: PolicyCommand,
     },
+    /// Gatehouse's own schema (gatehouse.*): run as a role with CREATE on the database.
+    Migrate {
+        #[command(subcommand)]
+        command: commands::migrate::MigrateCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -82,6 +87,7 @@ pub fn main() -> ExitCode {
             Command::Policy {
                 command: PolicyCommand::Explain { role },
             } => commands::policy::explain(settings()?, &role).await,
+            Command::Migrate { command } => commands::migrate::run(settings()?, command).await,
         }
     });
     match result {

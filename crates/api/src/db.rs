@@ -106,3 +106,57 @@ fn internal(err: tokio_postgres::Error) -> ApiError {
         detail: format!("read the result row: {err}"),
     }
 }
+
+/// What a write statement returns.
+#[derive(Debug)]
+pub struct Written {
+    /// Rows affected.
+    pub page_total: i64,
+    /// The representation, when asked for.
+    pub body: Option<String>,
+    /// The primary keys of the affected rows, a JSON array of objects.
+    pub keys: Option<String>,
+}
+
+/// Runs a write statement in a read-write transaction, committed, or rolled back when the
+/// client asked for `tx=rollback`. The write, its audit row and its checks are one statement:
+/// if any part fails, none of it happens.
+pub async fn write(
+    state: &AppState,
+    principal: &policy::Principal,
+    statement: &sql::Statement,
+    rollback: bool,
+) -> Result<Written, ApiError> {
+    let client = state.connection().await?;
+    let (types, values) = bind(&statement.params);
+    let prepared = client
+        .prepare_typed_cached(&statement.sql, &types)
+        .await
+        .map_err(|err| ApiError::from_db(&err))?;
+    let setup = client
+        .prepare_typed_cached(SETTINGS_SQL, &[Type::TEXT; 4])
+        .await
+        .map_err(|err| ApiError::from_db(&err))?;
+    let settings = settings(state, principal);
+    let setting_refs: Vec<&(dyn ToSql + Sync)> =
+        settings.iter().map(|s| s as &(dyn ToSql + Sync)).collect();
+    let value_refs: Vec<&(dyn ToSql + Sync)> = values
+        .iter()
+        .map(|v| v.as_ref() as &(dyn ToSql + Sync))
+        .collect();
+    let end = if rollback { "rollback" } else { "commit" };
+    let begin = client.batch_execute("begin transaction read write");
+    let set = client.query_one(&setup, &setting_refs);
+    let query = client.query_one(&prepared, &value_refs);
+    let finish = client.batch_execute(end);
+    let (begun, set, row, finished) = futures_util::join!(begin, set, query, finish);
+    begun.map_err(|err| ApiError::from_db(&err))?;
+    set.map_err(|err| ApiError::from_db(&err))?;
+    let row = row.map_err(|err| ApiError::from_db(&err))?;
+    finished.map_err(|err| ApiError::from_db(&err))?;
+    Ok(Written {
+        page_total: row.try_get("page_total").map_err(internal)?,
+        body: row.try_get("body").map_err(internal)?,
+        keys: row.try_get("keys").map_err(internal)?,
+    })
+}

@@ -32,6 +32,15 @@ pub enum ApiError {
     /// The policy refused the request.
     #[error("refused by the policy: {0}")]
     Policy(#[from] policy::Error),
+    /// The body's `Content-Type` is not one we read.
+    #[error("unsupported media type {media}")]
+    UnsupportedMediaType { media: String },
+    /// The body does not parse.
+    #[error("invalid body: {detail}")]
+    InvalidBody { detail: String },
+    /// The body is larger than `GATEHOUSE_MAX_BODY_BYTES`.
+    #[error("body over {limit} bytes")]
+    PayloadTooLarge { limit: usize },
     /// The `Accept` header asks for nothing we produce.
     #[error("not acceptable: {accept}")]
     NotAcceptable { accept: String },
@@ -158,6 +167,21 @@ impl ApiError {
                 None,
             ),
             ApiError::Policy(err) => policy_body(err),
+            ApiError::UnsupportedMediaType { media } => body(
+                "PGRST107",
+                format!(
+                    "Content-Type '{media}' is not supported: send application/json or text/csv"
+                ),
+            ),
+            ApiError::InvalidBody { detail } => with(
+                body("PGRST102", "Empty or invalid json"),
+                Some(Value::String(truncate(detail))),
+                None,
+            ),
+            ApiError::PayloadTooLarge { limit } => body(
+                "GH413",
+                format!("The body is larger than the limit of {limit} bytes"),
+            ),
             ApiError::NotAcceptable { accept } => with(
                 body("PGRST107", "None of these media types are available"),
                 Some(Value::String(truncate(accept))),
@@ -309,6 +333,44 @@ fn policy_body(err: &policy::Error) -> ErrorBody {
         E::InvalidRowFilter { .. } | E::EncryptionKeyMissing => {
             body("GH500", "Internal server error")
         }
+        E::UnknownPayloadColumn { relation, column } => body(
+            "PGRST204",
+            format!(
+                "Could not find the '{}' column of '{relation}' in the schema cache",
+                truncate(column)
+            ),
+        ),
+        E::ReadOnlyColumn { relation, column } => body(
+            "GH104",
+            format!("column '{column}' of '{relation}' is read-only for your role"),
+        ),
+        E::ForeignTenant { .. } => body(
+            "GH112",
+            "The body names a tenant other than yours: the server writes your tenant",
+        ),
+        E::UnfilteredWrite { relation } => with(
+            body(
+                "GH120",
+                format!("Refusing to change every row of '{relation}' without a filter"),
+            ),
+            None,
+            Some("Add a filter, e.g. ?id=eq.1".to_owned()),
+        ),
+        E::EmptyUpdate { .. } => body("GH121", "The body sets no column your role may change"),
+        E::PayloadNotObjects => body(
+            "PGRST102",
+            "The body must be a JSON object or an array of JSON objects",
+        ),
+        E::PayloadKeysDiffer => body("PGRST102", "All object keys must match"),
+        E::PutNeedsOneObject => body("PGRST105", "PUT takes exactly one object"),
+        E::PutFilters => body(
+            "PGRST105",
+            "Filters must include all and only primary key columns with 'eq' operators",
+        ),
+        E::NoConflictTarget { relation } => body(
+            "GH122",
+            format!("'{relation}' has no primary key: name the conflict columns with on_conflict="),
+        ),
     }
 }
 
@@ -335,7 +397,17 @@ impl ResponseError for ApiError {
                     | E::SpreadToMany { .. }
                     | E::UnsupportedCast { .. }
                     | E::AggregatesDisabled
-                    | E::OrderByEmbed => StatusCode::BAD_REQUEST,
+                    | E::OrderByEmbed
+                    | E::UnknownPayloadColumn { .. }
+                    | E::ReadOnlyColumn { .. }
+                    | E::UnfilteredWrite { .. }
+                    | E::EmptyUpdate { .. }
+                    | E::PayloadNotObjects
+                    | E::PayloadKeysDiffer
+                    | E::PutNeedsOneObject
+                    | E::NoConflictTarget { .. } => StatusCode::BAD_REQUEST,
+                    E::ForeignTenant { .. } => StatusCode::FORBIDDEN,
+                    E::PutFilters => StatusCode::METHOD_NOT_ALLOWED,
                     E::InvalidRowFilter { .. } | E::EncryptionKeyMissing => {
                         StatusCode::INTERNAL_SERVER_ERROR
                     }
@@ -344,6 +416,9 @@ impl ResponseError for ApiError {
             ApiError::Auth(err) => {
                 StatusCode::from_u16(err.status()).unwrap_or(StatusCode::UNAUTHORIZED)
             }
+            ApiError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::InvalidBody { .. } => StatusCode::BAD_REQUEST,
+            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::NotAcceptable { .. } | ApiError::NotSingular { .. } => {
                 StatusCode::NOT_ACCEPTABLE
             }

@@ -16,3 +16,5 @@ pub mod read;
 pub mod settings;
 pub mod startup;
 pub mod telemetry;
+// `write` is wired in once `sql::render_write` lands.
+// pub mod write;

@@ -21,7 +21,7 @@ pub enum Representation {
 }
 
 impl Representation {
-    fn content_type(self) -> &'static str {
+    pub(crate) fn content_type(self) -> &'static str {
         match self {
             Representation::Json => "application/json; charset=utf-8",
             Representation::Object => "application/vnd.pgrst.object+json; charset=utf-8",
@@ -29,7 +29,7 @@ impl Representation {
         }
     }
 
-    fn format(self) -> sql::Format {
+    pub(crate) fn format(self) -> sql::Format {
         match self {
             Representation::Json => sql::Format::Json,
             Representation::Object => sql::Format::Object,

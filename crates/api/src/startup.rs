@@ -79,6 +79,8 @@ pub enum StartupError {
     Policy { path: String, problems: String },
     #[error("{0}")]
     Auth(String),
+    #[error("{0}")]
+    Migrations(String),
     #[error("listen on {address}: {source}")]
     Listen {
         address: SocketAddr,
@@ -108,6 +110,15 @@ impl Application {
             .map(|replica| pg::pool(replica, &settings.database.pool))
             .transpose()
             .map_err(|err| StartupError::Pool(pg::describe(&err)))?;
+        {
+            let client = pool
+                .get()
+                .await
+                .map_err(|err| StartupError::Connect(pg::describe(&err)))?;
+            migrate::require_current(&client)
+                .await
+                .map_err(|err| StartupError::Migrations(err.to_string()))?;
+        }
         let catalog = load_catalog(&pool, &settings.database.schemas).await?;
         tracing::info!(
             relations = catalog.relations().len(),

@@ -146,10 +146,7 @@ pub enum Error {
     UnknownTarget { version: i64 },
     /// The migration list given to [`Migrator::new`] is not strictly increasing from 1 up.
     #[error("migration {version:04}: {problem}")]
-    InvalidList {
-        version: i64,
-        problem: &'static str,
-    },
+    InvalidList { version: i64, problem: &'static str },
     /// [`require_current`]: the database is behind this binary.
     #[error(
         "the database's gatehouse schema is not current: {} pending; run `gatehouse migrate up` \
@@ -285,7 +282,11 @@ impl<'a> Migrator<'a> {
     ///
     /// When the last applied migration is reverted, the bookkeeping table is dropped first (in
     /// the same transaction), so that its down file can drop the schema.
-    pub async fn down(&self, client: &mut Client, to: Option<i64>) -> Result<Vec<Migration>, Error> {
+    pub async fn down(
+        &self,
+        client: &mut Client,
+        to: Option<i64>,
+    ) -> Result<Vec<Migration>, Error> {
         if let Some(version) = to
             && version != 0
             && !self.migrations.iter().any(|m| m.version == version)
@@ -484,7 +485,7 @@ impl Status {
     /// The first reason `up` or `down` would refuse to run (an edited or unknown applied
     /// migration, or a pending one older than an applied one), if any.
     pub fn check(&self) -> Result<(), &Error> {
-        self.check.as_ref().map(|()| ())
+        self.check.as_ref().copied()
     }
 
     /// The known migrations not applied.
@@ -704,7 +705,8 @@ mod tests {
         edited.checksum = "0".repeat(64);
         let err = migrator.plan(&[edited]).expect_err("edited");
         assert!(
-            err.to_string().contains("migrations/0001_a.up.sql was edited"),
+            err.to_string()
+                .contains("migrations/0001_a.up.sql was edited"),
             "{err}"
         );
 
@@ -713,7 +715,10 @@ mod tests {
             ..applied(&A)
         };
         let err = migrator.plan(&[applied(&A), unknown]).expect_err("unknown");
-        assert!(matches!(err, Error::UnknownVersion { version: 7, .. }), "{err}");
+        assert!(
+            matches!(err, Error::UnknownVersion { version: 7, .. }),
+            "{err}"
+        );
 
         let err = migrator.plan(&[applied(&B)]).expect_err("gap");
         assert!(
@@ -726,6 +731,9 @@ mod tests {
     fn embedded_list_is_valid_and_starts_with_the_audit_log() {
         let list = migrations();
         assert!(Migrator::new(list).is_ok());
-        assert_eq!(list.first().map(Migration::stem).as_deref(), Some("0001_audit_log"));
+        assert_eq!(
+            list.first().map(Migration::stem).as_deref(),
+            Some("0001_audit_log")
+        );
     }
 }

@@ -7,6 +7,10 @@
 //! predicates (the row filter with the principal's values, the tenant scope) are added to every
 //! relation the plan touches, at every depth.
 
+mod write;
+
+pub use write::{WriteRequest, authorize_write};
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use query::{Field, JsonArrow, SelectItem};
@@ -126,6 +130,36 @@ pub enum Error {
     /// An encrypted column must be read and no key is configured (a server configuration error).
     #[error("no encryption key configured")]
     EncryptionKeyMissing,
+    /// A payload key that is not a column, or a hidden one (PostgREST `PGRST204`).
+    #[error("unknown payload column {relation}.{column}")]
+    UnknownPayloadColumn { relation: String, column: String },
+    /// A payload key the role may read but not write.
+    #[error("read-only column {relation}.{column}")]
+    ReadOnlyColumn { relation: String, column: String },
+    /// The payload names a tenant other than the caller's.
+    #[error("payload names another tenant on {relation}")]
+    ForeignTenant { relation: String },
+    /// PATCH or DELETE without a filter, and the policy does not allow it.
+    #[error("unfiltered write on {relation}")]
+    UnfilteredWrite { relation: String },
+    /// PATCH whose payload sets nothing the role may change.
+    #[error("empty update on {relation}")]
+    EmptyUpdate { relation: String },
+    /// The payload is not an object or an array of objects.
+    #[error("payload is not an object or an array of objects")]
+    PayloadNotObjects,
+    /// The objects of a bulk payload have different keys.
+    #[error("payload objects have different keys")]
+    PayloadKeysDiffer,
+    /// PUT with anything but one object.
+    #[error("PUT needs one object")]
+    PutNeedsOneObject,
+    /// PUT whose filters are not `eq` on exactly the primary key, matching the payload.
+    #[error("PUT filters must be eq on every primary key column, matching the payload")]
+    PutFilters,
+    /// An upsert on a relation without a primary key and without `on_conflict=`.
+    #[error("no conflict target on {relation}")]
+    NoConflictTarget { relation: String },
 }
 
 /// What a protected column was used for.

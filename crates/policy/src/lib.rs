@@ -14,8 +14,8 @@ pub mod plan;
 mod validate;
 
 pub use authorize::{
-    Candidate, Environment, Error, Principal, Protection, ReadRequest, Tenant, Usage,
-    authorize_read,
+    Candidate, Environment, Error, Principal, Protection, ReadRequest, Tenant, Usage, WriteRequest,
+    authorize_read, authorize_write,
 };
 pub use file::{
     ColumnAccess, ColumnLine, DEFAULT_SCHEMA, EVERY_ROLE, Explanation, Located, MaskKind,

@@ -301,3 +301,105 @@ pub struct Read {
 pub struct Context {
     pub settings: Vec<(&'static str, String)>,
 }
+
+/// What a write does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteKind {
+    /// POST: insert one row or many.
+    Insert,
+    /// POST with `resolution=…` or PUT: insert, and on a key conflict update (merge) or skip.
+    Upsert { merge: bool },
+    /// PATCH: update the rows the filters select.
+    Update,
+    /// DELETE: delete the rows the filters select.
+    Delete,
+}
+
+impl WriteKind {
+    /// The operation as the audit log names it.
+    pub fn audit_name(self) -> &'static str {
+        match self {
+            WriteKind::Insert => "insert",
+            WriteKind::Upsert { .. } => "upsert",
+            WriteKind::Update => "update",
+            WriteKind::Delete => "delete",
+        }
+    }
+}
+
+/// One column a write sets, with where its value comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WriteColumn {
+    pub column: Ident,
+    /// The column's type (the payload's text is cast to it).
+    pub ty: TypeName,
+    pub source: WriteSource,
+}
+
+/// Where a written value comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WriteSource {
+    /// The payload's key of the same name (bound: keys are parameters).
+    Payload { key: String },
+    /// The payload's key, encrypted with `pgp_sym_encrypt(value, key)` on the way in.
+    Encrypted { key: String, secret: Param },
+    /// A fixed value from the server, cast to the column's type: the caller's tenant.
+    Fixed(Param),
+}
+
+/// `ON CONFLICT (…)` for an upsert.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Conflict {
+    /// The conflict target: a unique key's columns.
+    pub columns: Vec<Ident>,
+    /// The columns the conflict update sets (merge), each from `excluded`; empty = do nothing.
+    pub update: Vec<Ident>,
+    /// Guards on the existing row: the conflict update only touches rows the caller could
+    /// update (its tenant, its row filter). A conflicting row outside them is left alone and
+    /// the statement fails the written-rows check.
+    pub guards: Vec<Condition>,
+}
+
+/// What the audit row records, fixed by the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Audit {
+    /// `schema.table`.
+    pub relation: String,
+    pub operation: &'static str,
+    /// The primary key's columns (their values of the affected rows are recorded).
+    pub primary_key: Vec<Ident>,
+    /// Names of the columns the write set.
+    pub changed_columns: Vec<String>,
+    /// Whether column values may be recorded too (`audit_values = true`).
+    pub values: bool,
+    pub request_id: String,
+    pub principal: Option<String>,
+    pub role: String,
+    pub tenant: Option<String>,
+    pub client_addr: Option<String>,
+}
+
+/// A write (POST, PATCH, DELETE, PUT).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Write {
+    pub kind: WriteKind,
+    pub table: Table,
+    /// The payload (a JSON object or array), bound as one `json` parameter. `None` for DELETE.
+    pub payload: Option<Param>,
+    /// For inserts and updates: the columns set. The payload's other keys are ignored.
+    pub columns: Vec<WriteColumn>,
+    pub conflict: Option<Conflict>,
+    /// The client's filters (PATCH, DELETE, PUT).
+    pub filters: Vec<Condition>,
+    /// The policy's predicates on the rows to update or delete (tenant scope, row filter).
+    pub guards: Vec<Condition>,
+    /// Conditions every written row must meet afterwards (tenant scope, row filter): a write
+    /// that would leave a row the caller could not read fails as a whole.
+    pub check: Vec<Condition>,
+    /// `Prefer: max-affected=N` with `handling=strict`: more affected rows fail the write.
+    pub max_affected: Option<u64>,
+    /// The rows to return (`return=representation`), resolved with the caller's read rights;
+    /// its `table` is the written table, its rows the affected ones.
+    pub returning: Option<Node>,
+    pub audit: Audit,
+}

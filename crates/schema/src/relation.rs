@@ -88,8 +88,9 @@ pub struct Relation {
     pub deletable: bool,
     /// Columns in ordinal (`attnum`) order, dropped columns left out.
     pub columns: Vec<Column>,
-    /// The primary key. For a view, inferred from a base table whose whole primary key the
-    /// view shows as plain columns (the constraint name is the base table's).
+    /// The primary key. For a view, inferred from the base tables whose whole primary key
+    /// the view shows as plain columns (named after the first such key): a heuristic, as in
+    /// PostgREST; a view that joins or groups may repeat values of it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub primary_key: Option<PrimaryKey>,
     /// Unique constraints (not bare unique indexes), sorted by name.

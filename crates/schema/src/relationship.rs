@@ -289,12 +289,12 @@ pub(crate) fn derive(exposed: &[Relation], hidden: &[Relation]) -> Vec<Relations
                     fk.columns.iter().map(String::as_str),
                 )
             });
-            let holders = views.ends(name, fk.columns.iter().map(String::as_str).collect());
             let Some(target) = world.by_name.get(&key(&fk.referenced)).map(|(_, n)| *n) else {
                 // The referenced relation is neither exposed nor read by an exposed view:
                 // nothing can embed it.
                 continue;
             };
+            let holders = views.ends(name, fk.columns.iter().map(String::as_str).collect());
             let referenced = views.ends(
                 target,
                 fk.referenced_columns.iter().map(String::as_str).collect(),

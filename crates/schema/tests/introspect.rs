@@ -52,7 +52,9 @@ async fn schemas_keep_their_order_and_missing_ones_are_left_out() {
     let db = testkit::TestDatabase::with_schema(SQL).await;
     let client = db.admin_client().await;
     let wanted = ["nope", "api", "public", "api"].map(str::to_owned);
-    let catalog = schema::introspect(&client, &wanted).await.expect("introspect");
+    let catalog = schema::introspect(&client, &wanted)
+        .await
+        .expect("introspect");
     let schemas: Vec<&str> = catalog.schemas().iter().map(|s| s.name.as_str()).collect();
     assert_eq!(schemas, ["api", "public"]);
     assert_eq!(catalog.relations().len(), 3);

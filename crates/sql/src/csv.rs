@@ -10,7 +10,12 @@ use policy::plan::Param;
 
 /// A field as RFC 4180 wants it: quoted (with `"` doubled) when it holds `"`, `,`, CR or LF;
 /// `NULL` as an empty field.
-const QUOTED: &str = r#"case when _v is null then '' when _v ~ '[",\r\n]' then '"' || replace(_v, '"', '""') || '"' else _v end"#;
+/// (`E''`: the same pattern whatever `standard_conforming_strings` says.)
+const QUOTED: &str = concat!(
+    "case when _v is null then '' ",
+    r#"when _v ~ E'[",\\r\\n]' then '"' || replace(_v, '"', '""') || '"' "#,
+    "else _v end",
+);
 
 /// The header line: the output keys (bound), quoted like values.
 pub(crate) fn header(w: &mut Writer, keys: &[&str]) {

@@ -149,11 +149,14 @@ fn revealed(w: &mut Writer, n: u32, column: &ColumnRef, reveal: &Reveal) {
                     source(w);
                     w.push("::text, '.(?=.{4})', '*', 'g')");
                 }
-                // The local part reduced to its first character. NULL stays NULL.
+                // The local part reduced to its first character (`j***@example.com`); a
+                // value without `@` to its first character alone (`n***`), so that a
+                // malformed address is not shown whole. NULL stays NULL. (E'' strings: the
+                // same text whatever `standard_conforming_strings` says.)
                 MaskKind::Email => {
                     w.push("regexp_replace(");
                     source(w);
-                    w.push(r"::text, '^(.)[^@]*@', '\1***@')");
+                    w.push(r"::text, E'^(.)[^@]*(@.*)?$', E'\\1***\\2')");
                 }
                 // Only whether the value is NULL is shown; the stored column tells that
                 // without decrypting.

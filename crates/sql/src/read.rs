@@ -21,8 +21,8 @@
 //!   on true`, and the parent's object takes `l<n>.c0, …` under the child's keys, in place:
 //!   the keys keep their order and the child's values their types, which merging objects with
 //!   `jsonb ||` would lose.
-//! - `!inner`: the policy adds a [`plan::Condition::Exists`] for the embed to the parent's filters;
-//!   it renders as `exists(select 1 from <child> t<n> where <link> and <filters> and
+//! - `!inner`: the policy adds a [`plan::Condition::Exists`] for the embed to the parent's
+//!   filters; it renders as `exists(select 1 from <child> t<n> where <link> and <filters> and
 //!   <guards>)`. Nothing else here looks at `inner`.
 //! - Limit and offset are bound (`limit cast($n::text as int8)`), so statements differing only
 //!   in the page share their text (and a prepared-statement cache entry).

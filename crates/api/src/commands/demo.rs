@@ -143,7 +143,13 @@ pub async fn prepare(dir: &Path) -> Result<Demo, String> {
         .await
         .map_err(|err| format!("set the demo role's password: {}", pg::describe(&err)))?;
 
-    let db = connect(&cluster.url(DATABASE)).await?;
+    let mut db = connect(&cluster.url(DATABASE)).await?;
+    migrate::up(&mut db)
+        .await
+        .map_err(|err| format!("migrate the demo database: {err}"))?;
+    migrate::grant(&db, APP_ROLE)
+        .await
+        .map_err(|err| format!("grant the demo role its rights: {err}"))?;
     let loaded = db
         .query_opt(
             "select 1 from pg_tables where schemaname = 'public' and tablename = 'tenants'",

@@ -2,6 +2,7 @@
 
 pub mod demo;
 pub mod doctor;
+pub mod migrate;
 pub mod policy;
 pub mod schema_dump;
 pub mod serve;

@@ -113,7 +113,9 @@ impl Db {
 
     /// The JSON body of `GET /<relation>?<query>` by `who`.
     async fn body(&self, who: Who, relation: &str, query: &str) -> Value {
-        let page = self.render_and_run(who, relation, query, Format::Json).await;
+        let page = self
+            .render_and_run(who, relation, query, Format::Json)
+            .await;
         let body = page.body.expect("a JSON body is never null");
         serde_json::from_str(&body).unwrap_or_else(|e| panic!("{body}: {e}"))
     }
@@ -146,14 +148,20 @@ const FILTERS: &[(&str, &str)] = &[
     ("pages=lt.120", "pages < 120"),
     ("pages=lte.120", "pages <= 120"),
     ("title=neq.Cats", "title <> 'Cats'"),
-    ("published=isdistinct.true", "published is distinct from true"),
+    (
+        "published=isdistinct.true",
+        "published is distinct from true",
+    ),
     ("title=like.*i*", "title like '%i%'"),
     ("title=ilike.c*", "title ilike 'c%'"),
     ("pages=match.^1", "pages::text ~ '^1'"),
     ("title=imatch.^D", "title ~* '^D'"),
     ("title=eq.Fish $1;--", "title = 'Fish $1;--'"),
     ("id=in.(1,3)", "id in (1, 3)"),
-    ("title=in.(Cats,\"Fish $1;--\")", "title in ('Cats', 'Fish $1;--')"),
+    (
+        "title=in.(Cats,\"Fish $1;--\")",
+        "title in ('Cats', 'Fish $1;--')",
+    ),
     ("id=in.()", "false"),
     ("id=not.in.()", "true"),
     ("id=not.in.(1,2)", "not (id in (1, 2))"),
@@ -168,12 +176,27 @@ const FILTERS: &[(&str, &str)] = &[
     ("published=not.is.false", "published is not false"),
     ("published=is.unknown", "published is unknown"),
     ("pages=is.not_null", "pages is not null"),
-    ("search=fts(english).cat", "search @@ to_tsquery('english', 'cat')"),
+    (
+        "search=fts(english).cat",
+        "search @@ to_tsquery('english', 'cat')",
+    ),
     ("search=fts.dog", "search @@ to_tsquery('dog')"),
-    ("body=fts(english).cat", "to_tsvector('english', body) @@ to_tsquery('english', 'cat')"),
-    ("body=plfts.fat cats", "to_tsvector(body) @@ plainto_tsquery('fat cats')"),
-    ("search=phfts(english).cats and dogs", "search @@ phraseto_tsquery('english', 'cats and dogs')"),
-    ("body=wfts(english).fish -dogs", "to_tsvector('english', body) @@ websearch_to_tsquery('english', 'fish -dogs')"),
+    (
+        "body=fts(english).cat",
+        "to_tsvector('english', body) @@ to_tsquery('english', 'cat')",
+    ),
+    (
+        "body=plfts.fat cats",
+        "to_tsvector(body) @@ plainto_tsquery('fat cats')",
+    ),
+    (
+        "search=phfts(english).cats and dogs",
+        "search @@ phraseto_tsquery('english', 'cats and dogs')",
+    ),
+    (
+        "body=wfts(english).fish -dogs",
+        "to_tsvector('english', body) @@ websearch_to_tsquery('english', 'fish -dogs')",
+    ),
     ("tags=cs.{pets}", "tags @> '{pets}'"),
     ("tags=cd.{pets,cats,dogs}", "tags <@ '{pets,cats,dogs}'"),
     ("tags=ov.{dogs,x}", "tags && '{dogs,x}'"),
@@ -187,11 +210,20 @@ const FILTERS: &[(&str, &str)] = &[
     ("data->n=eq.2", "data->'n' = '2'::jsonb"),
     ("data->n=gt.1", "data->'n' > '1'::jsonb"),
     ("data->list->1=eq.2", "data->'list'->1 = '2'::jsonb"),
-    ("meta->arr->0=eq.\"p\"", "(meta->'arr'->0)::jsonb = '\"p\"'::jsonb"),
+    (
+        "meta->arr->0=eq.\"p\"",
+        "(meta->'arr'->0)::jsonb = '\"p\"'::jsonb",
+    ),
     ("meta->>k=eq.w", "meta->>'k' = 'w'"),
     ("meta->>k=like.*", "meta->>'k' like '%'"),
-    ("or=(id.eq.1,and(pages.gt.100,title.not.like.D*))", "(id = 1 or (pages > 100 and not title like 'D%'))"),
-    ("not.and=(id.eq.3,price.is.null)", "not (id = 3 and price is null)"),
+    (
+        "or=(id.eq.1,and(pages.gt.100,title.not.like.D*))",
+        "(id = 1 or (pages > 100 and not title like 'D%'))",
+    ),
+    (
+        "not.and=(id.eq.3,price.is.null)",
+        "not (id = 3 and price is null)",
+    ),
     ("not.or=(id.eq.1,id.eq.2)", "not (id = 1 or id = 2)"),
     ("id=gt.1&id=lt.4", "id > 1 and id < 4"),
 ];
@@ -221,7 +253,10 @@ async fn every_filter_means_its_hand_written_predicate() {
 async fn filter_cases_discriminate() {
     let db = Db::new().await;
     let all = db.body(READER, "books", "select=id&order=id").await;
-    assert_eq!(all, serde_json::json!([{"id": 1}, {"id": 2}, {"id": 3}, {"id": 4}]));
+    assert_eq!(
+        all,
+        serde_json::json!([{"id": 1}, {"id": 2}, {"id": 3}, {"id": 4}])
+    );
     let mut vacuous = Vec::new();
     for (filter, _) in FILTERS {
         let got = db
@@ -233,6 +268,51 @@ async fn filter_cases_discriminate() {
     }
     // Only the empty list and its negation may keep all or nothing.
     assert_eq!(vacuous, ["id=in.()", "id=not.in.()"].to_vec());
+}
+
+#[tokio::test]
+async fn operands_are_cast_to_enums_domains_and_dates() {
+    let db = Db::new().await;
+    db.check(
+        READER,
+        "authors",
+        "select=id&mood=eq.happy&order=id",
+        "select jsonb_agg(jsonb_build_object('id', id) order by id)::text
+         from authors where tenant_id = 't1' and mood = 'happy'",
+    )
+    .await;
+    db.check(
+        READER,
+        "authors",
+        "select=id&mood=in.(happy,sad)&born=is.null&order=id",
+        "select jsonb_agg(jsonb_build_object('id', id) order by id)::text
+         from authors where tenant_id = 't1' and mood in ('happy', 'sad') and born is null",
+    )
+    .await;
+    db.check(
+        READER,
+        "authors",
+        "select=id&born=gt.1980-01-01&order=id",
+        "select jsonb_agg(jsonb_build_object('id', id) order by id)::text
+         from authors where tenant_id = 't1' and born > '1980-01-01'",
+    )
+    .await;
+    db.check(
+        READER,
+        "tags",
+        "select=id,code&code=like.*1&order=id",
+        "select jsonb_agg(jsonb_build_object('id', id, 'code', code) order by id)::text
+         from tags where code like '%1'",
+    )
+    .await;
+    db.check(
+        READER,
+        "tags",
+        "select=id&code=eq(any).{A2,F1}&order=id",
+        "select jsonb_agg(jsonb_build_object('id', id) order by id)::text
+         from tags where code = any('{A2,F1}')",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -325,12 +405,20 @@ async fn inner_embeds_filter_the_parent() {
     .await;
     // `books!inner()`: not shown, only filtering.
     let body = db
-        .body(READER, "authors", "select=name,books!inner()&books.title=eq.Birds")
+        .body(
+            READER,
+            "authors",
+            "select=name,books!inner()&books.title=eq.Birds",
+        )
         .await;
     assert_eq!(body, serde_json::json!([{"name": "Bob"}]));
     // Inner through the junction.
     let body = db
-        .body(READER, "books", "select=id,tags!inner()&tags.name=eq.animals&order=id")
+        .body(
+            READER,
+            "books",
+            "select=id,tags!inner()&tags.name=eq.animals&order=id",
+        )
         .await;
     assert_eq!(body, serde_json::json!([{"id": 1}, {"id": 2}]));
     // Inner to-one: only authors that have a (t1) profile.
@@ -370,13 +458,22 @@ async fn spreads_merge_the_child_keys_in_place() {
         .await;
     assert_eq!(
         page.body.as_deref(),
-        Some(r#"{"title" : "Cats", "author" : "Ann", "born" : "1970-01-02", "bio" : "Writes.", "id" : 1}"#)
+        Some(
+            r#"{"title" : "Cats", "author" : "Ann", "born" : "1970-01-02", "bio" : "Writes.", "id" : 1}"#
+        )
     );
     // An inner spread drops parents without a matching child.
     let body = db
-        .body(READER, "authors", "select=id,...profiles!inner(bio)&order=id")
+        .body(
+            READER,
+            "authors",
+            "select=id,...profiles!inner(bio)&order=id",
+        )
         .await;
-    assert_eq!(body, serde_json::json!([{"id": 1, "bio": "Writes."}, {"id": 3, "bio": null}]));
+    assert_eq!(
+        body,
+        serde_json::json!([{"id": 1, "bio": "Writes."}, {"id": 3, "bio": null}])
+    );
 }
 
 #[tokio::test]
@@ -391,7 +488,8 @@ async fn masks_and_decryption() {
         "select jsonb_agg(jsonb_build_object(
             'id', id,
             'name', case when name is null then null else '***' end,
-            'email', regexp_replace(email, '^(.)[^@]*@', '\\1***@'),
+            'email', case when email like '%@%' then regexp_replace(email, '^(.)[^@]*@', '\\1***@')
+                          else left(email, 1) || '***' end,
             'phone', case when phone is null then null
                           else repeat('*', greatest(length(phone) - 4, 0)) || right(phone, 4) end,
             'ssn', case when ssn is null then null
@@ -409,6 +507,17 @@ async fn masks_and_decryption() {
     assert_eq!(
         body,
         serde_json::json!([{"email": "a***@example.com", "phone": "********4567", "ssn": "*******6789"}])
+    );
+    let body = db
+        .body(
+            READER,
+            "customers",
+            "select=email,phone&id=in.(2,6)&order=id",
+        )
+        .await;
+    assert_eq!(
+        body,
+        serde_json::json!([{"email": "b***@x.io", "phone": "12"}, {"email": "n***", "phone": ""}])
     );
     // The admin decrypts.
     db.check(
@@ -476,6 +585,7 @@ async fn order_limit_offset_and_counts() {
     )
     .await;
 
+    let db = &db;
     let run = |query: &'static str, count| {
         let statement = sql::render_read(&plan(READER, "books", query, count), Format::Json);
         async move { db.run(&statement).await }
@@ -523,10 +633,27 @@ async fn order_limit_offset_and_counts() {
 #[tokio::test]
 async fn tenants_are_isolated_at_every_level() {
     let db = Db::new().await;
-    let t1 = db.body(READER, "authors", "select=id,books(id)&order=id").await;
-    assert!(!t1.to_string().contains(":4") && !t1.to_string().contains(":5"), "{t1}");
+    let t1 = db
+        .body(
+            READER,
+            "authors",
+            "select=id,books(id)&order=id&books.order=id",
+        )
+        .await;
+    // Author 4 and book 5 belong to t2.
+    assert_eq!(
+        t1,
+        serde_json::json!([
+            {"id": 1, "books": [{"id": 1}, {"id": 2}]},
+            {"id": 2, "books": [{"id": 3}]},
+            {"id": 3, "books": [{"id": 4}]}
+        ])
+    );
     let all = db.body(ADMIN_ALL, "authors", "select=id&order=id").await;
-    assert_eq!(all, serde_json::json!([{"id": 1}, {"id": 2}, {"id": 3}, {"id": 4}]));
+    assert_eq!(
+        all,
+        serde_json::json!([{"id": 1}, {"id": 2}, {"id": 3}, {"id": 4}])
+    );
     db.check(
         ADMIN_ALL,
         "tags",
@@ -561,7 +688,10 @@ async fn singular_object() {
         .render_and_run(READER, "tags", "select=id,name&id=eq.2", Format::Object)
         .await;
     assert_eq!(page.page_total, 1);
-    assert_eq!(page.body.as_deref(), Some(r#"{"id" : 2, "name" : "animals"}"#));
+    assert_eq!(
+        page.body.as_deref(),
+        Some(r#"{"id" : 2, "name" : "animals"}"#)
+    );
     let page = db
         .render_and_run(READER, "tags", "select=id&id=eq.9", Format::Object)
         .await;
@@ -590,7 +720,12 @@ async fn csv() {
 
     // No rows: the header alone. Keys that need quoting are quoted.
     let page = db
-        .render_and_run(READER, "tags", r#"select="a,b":id,"q\"":name&id=eq.9"#, Format::Csv)
+        .render_and_run(
+            READER,
+            "tags",
+            r#"select="a,b":id,"q\"":name&id=eq.9"#,
+            Format::Csv,
+        )
         .await;
     assert_eq!(page.body.as_deref(), Some(r#""a,b","q""""#));
 
@@ -598,7 +733,40 @@ async fn csv() {
     let page = db.render_and_run(READER, "wide", "", Format::Csv).await;
     let body = page.body.unwrap();
     let (header, line) = body.split_once('\n').unwrap();
-    assert!(header.starts_with("id,c01,c02,") && header.ends_with(",c59,c60"), "{header}");
+    assert!(
+        header.starts_with("id,c01,c02,") && header.ends_with(",c59,c60"),
+        "{header}"
+    );
     assert_eq!(line.split(',').count(), 61);
-    assert!(line.starts_with("1,1,2,3,,") && line.ends_with(",50,51,,,,,,,,,60"), "{line}");
+    assert!(
+        line.starts_with("1,1,2,3,,") && line.ends_with(",50,51,,,,,,,,,60"),
+        "{line}"
+    );
+}
+
+/// The fixed text uses `E''` strings where it has backslashes, so a server (or session) with
+/// `standard_conforming_strings = off` gives the same bodies.
+#[tokio::test]
+async fn bodies_do_not_depend_on_standard_conforming_strings() {
+    let db = Db::new().await;
+    let requests = [
+        ("customers", "select=id,email,phone&order=id", Format::Json),
+        (
+            "authors",
+            "select=id,name,\"Display \\\"Name\\\"\"&order=id",
+            Format::Csv,
+        ),
+    ];
+    let mut before = Vec::new();
+    for (relation, query, format) in requests {
+        before.push(db.render_and_run(READER, relation, query, format).await);
+    }
+    db.client
+        .batch_execute("set standard_conforming_strings = off")
+        .await
+        .unwrap();
+    for ((relation, query, format), before) in requests.into_iter().zip(before) {
+        let after = db.render_and_run(READER, relation, query, format).await;
+        assert_eq!(after, before, "{relation}?{query}");
+    }
 }

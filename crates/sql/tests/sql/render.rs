@@ -137,8 +137,7 @@ fn comparison_operators_cast_the_operand_to_the_column_type() {
         expect![[r#"
             with pgrst_source as (select json_build_object($1::text, t0."id") as _j
                 from "public"."books" t0
-                where t0."id" = cast($2::text as "pg_catalog"."int4") and t0."price" > cast($3::text as "pg_catalog"."numeric") and t0."pages" >= cast($4::text as "pg_catalog"."int4") and t0."pages" < cast($5::text as "pg_catalog"."int4") and t0."pages" <= cast($6::text as "pg_catalog"."int4") and t0."title" <> cast($7::text as "pg_catalog"."text") and t0."published" is distinct
-                from cast($8::text as "pg_catalog"."bool") and t0."tenant_id" = cast($9::text as "pg_catalog"."text")) select null::int8 as total, count(*) as page_total, coalesce(json_agg(_j), '[]')::text as body
+                where t0."id" = cast($2::text as "pg_catalog"."int4") and t0."price" > cast($3::text as "pg_catalog"."numeric") and t0."pages" >= cast($4::text as "pg_catalog"."int4") and t0."pages" < cast($5::text as "pg_catalog"."int4") and t0."pages" <= cast($6::text as "pg_catalog"."int4") and t0."title" <> cast($7::text as "pg_catalog"."text") and t0."published" is distinct from cast($8::text as "pg_catalog"."bool") and t0."tenant_id" = cast($9::text as "pg_catalog"."text")) select null::int8 as total, count(*) as page_total, coalesce(json_agg(_j), '[]')::text as body
               from pgrst_source
             $1 = Text("id")
             $2 = Text("1")
@@ -510,7 +509,7 @@ fn masks_for_the_reader() {
         "customers",
         "select=id,name,email,phone,ssn,status",
         expect![[r#"
-            with pgrst_source as (select json_build_object($1::text, t0."id", $2::text, case when t0."name" is null then null else '***' end, $3::text, regexp_replace(t0."email"::text, '^(.)[^@]*@', '\1***@'), $4::text, regexp_replace(t0."phone"::text, '.(?=.{4})', '*', 'g'), $5::text, regexp_replace(pgp_sym_decrypt(t0."ssn", $6::text)::text, '.(?=.{4})', '*', 'g'), $7::text, t0."status") as _j
+            with pgrst_source as (select json_build_object($1::text, t0."id", $2::text, case when t0."name" is null then null else '***' end, $3::text, regexp_replace(t0."email"::text, E'^(.)[^@]*(@.*)?$', E'\\1***\\2'), $4::text, regexp_replace(t0."phone"::text, '.(?=.{4})', '*', 'g'), $5::text, regexp_replace(pgp_sym_decrypt(t0."ssn", $6::text)::text, '.(?=.{4})', '*', 'g'), $7::text, t0."status") as _j
                 from "public"."customers" t0
                 where t0."tenant_id" = cast($8::text as "pg_catalog"."text") and t0."status" <> cast($9::text as "pg_catalog"."text")) select null::int8 as total, count(*) as page_total, coalesce(json_agg(_j), '[]')::text as body
               from pgrst_source
@@ -567,14 +566,14 @@ fn csv_lines_and_header() {
         None,
         Format::Csv,
         expect![[r#"
-            with pgrst_source as (select array_to_string(array(select case when _v is null then '' when _v ~ '[",\r\n]' then '"' || replace(_v, '"', '""') || '"' else _v end
+            with pgrst_source as (select array_to_string(array(select case when _v is null then '' when _v ~ E'[",\\r\\n]' then '"' || replace(_v, '"', '""') || '"' else _v end
                     from unnest(array[(t0."id")::text, (t0."name")::text, ((select coalesce(json_agg(s1._j), '[]')
                           from (select json_build_object($1::text, t1."title") as _j
                             from "public"."books" t1
                             where t0."id" = t1."author_id" and t1."tenant_id" = cast($2::text as "pg_catalog"."text")) s1))::text]::text[]) with ordinality _f(_v, _n)
                     order by _n), ',') as _line
                 from "public"."authors" t0
-                where t0."tenant_id" = cast($3::text as "pg_catalog"."text")) select null::int8 as total, count(*) as page_total, array_to_string(array(select case when _v is null then '' when _v ~ '[",\r\n]' then '"' || replace(_v, '"', '""') || '"' else _v end
+                where t0."tenant_id" = cast($3::text as "pg_catalog"."text")) select null::int8 as total, count(*) as page_total, array_to_string(array(select case when _v is null then '' when _v ~ E'[",\\r\\n]' then '"' || replace(_v, '"', '""') || '"' else _v end
                   from unnest(array[$4::text, $5::text, $6::text]::text[]) with ordinality _f(_v, _n)
                   order by _n), ',') || coalesce(chr(10) || string_agg(_line, chr(10)), '') as body
               from pgrst_source

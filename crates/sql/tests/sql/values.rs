@@ -104,13 +104,29 @@ proptest! {
 fn the_shapes_accept_hostile_values() {
     for value in ["x", r#"a'b";--$1\"#, "𝄞 ) , ( ."] {
         for (key, template, quote) in SHAPES {
-            let v = if quote { quoted(value) } else { value.to_owned() };
-            let pairs = [("select", "id".to_owned()), (key, template.replace("{}", &v))];
-            let statement = render(&pairs).unwrap_or_else(|| panic!("{key}={template} with {value:?}"));
+            let v = if quote {
+                quoted(value)
+            } else {
+                value.to_owned()
+            };
+            let pairs = [
+                ("select", "id".to_owned()),
+                (key, template.replace("{}", &v)),
+            ];
+            let statement =
+                render(&pairs).unwrap_or_else(|| panic!("{key}={template} with {value:?}"));
             assert!(!statement.sql.contains(value) || value == "x");
         }
         let pairs = [
-            ("select".to_owned(), format!("{}:data->{}->>{},id", quoted(value), quoted(value), quoted(value))),
+            (
+                "select".to_owned(),
+                format!(
+                    "{}:data->{}->>{},id",
+                    quoted(value),
+                    quoted(value),
+                    quoted(value)
+                ),
+            ),
             (format!("data->>{}", quoted(value)), "eq.1".to_owned()),
         ];
         assert!(render(&pairs).is_some(), "JSON keys {value:?}");

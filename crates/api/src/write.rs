@@ -1,0 +1,265 @@
+//! `POST`, `PATCH`, `DELETE` and `PUT` on `/{relation}`: the body read with a size cap,
+//! parsed, authorized with the payload, rendered into one statement (the write, its audit row
+//! and its checks together), and run in one transaction.
+
+use actix_web::http::header::{self, HeaderMap};
+use actix_web::http::{Method, StatusCode};
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::Value;
+
+use crate::db;
+use crate::error::ApiError;
+use crate::read::{Representation, negotiate, preferences, query_pairs};
+use crate::startup::AppState;
+
+/// The body's media type.
+fn body_format(headers: &HeaderMap) -> Result<BodyFormat, ApiError> {
+    let Some(value) = headers.get(header::CONTENT_TYPE) else {
+        return Ok(BodyFormat::Json);
+    };
+    let media = value
+        .to_str()
+        .unwrap_or_default()
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    match media.as_str() {
+        "application/json" | "" => Ok(BodyFormat::Json),
+        "text/csv" => Ok(BodyFormat::Csv),
+        other => Err(ApiError::UnsupportedMediaType {
+            media: other.chars().take(100).collect(),
+        }),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BodyFormat {
+    Json,
+    Csv,
+}
+
+/// Parses the body into JSON: a JSON document, or CSV (a header line, then rows; every value
+/// a string, an empty field null).
+fn parse_body(format: BodyFormat, bytes: &[u8]) -> Result<Value, ApiError> {
+    match format {
+        BodyFormat::Json => serde_json::from_slice(bytes).map_err(|err| ApiError::InvalidBody {
+            detail: err.to_string(),
+        }),
+        BodyFormat::Csv => {
+            let mut reader = csv::ReaderBuilder::new().from_reader(bytes);
+            let headers = reader
+                .headers()
+                .map_err(|err| ApiError::InvalidBody {
+                    detail: err.to_string(),
+                })?
+                .clone();
+            let mut rows = Vec::new();
+            for record in reader.records() {
+                let record = record.map_err(|err| ApiError::InvalidBody {
+                    detail: err.to_string(),
+                })?;
+                let object: serde_json::Map<String, Value> = headers
+                    .iter()
+                    .zip(record.iter())
+                    .map(|(key, value)| {
+                        let value = if value.is_empty() {
+                            Value::Null
+                        } else {
+                            Value::String(value.to_owned())
+                        };
+                        (key.to_owned(), value)
+                    })
+                    .collect();
+                rows.push(Value::Object(object));
+            }
+            Ok(Value::Array(rows))
+        }
+    }
+}
+
+/// Reads the body, refusing one over `limit` bytes: at once when `Content-Length` says so,
+/// else as soon as the stream passes the limit (the rest is never read).
+async fn read_body(
+    request: &HttpRequest,
+    mut payload: web::Payload,
+    limit: usize,
+) -> Result<web::BytesMut, ApiError> {
+    use futures_util::StreamExt;
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<usize>().ok());
+    if declared.is_some_and(|length| length > limit) {
+        return Err(ApiError::PayloadTooLarge { limit });
+    }
+    let mut body = web::BytesMut::with_capacity(declared.unwrap_or(0).min(limit));
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|err| ApiError::InvalidBody {
+            detail: err.to_string(),
+        })?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::PayloadTooLarge { limit });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// The request id: the client's `X-Request-Id` when it is sane, else a new one.
+pub fn request_id(request: &HttpRequest) -> String {
+    request
+        .headers()
+        .get("x-request-id")
+        .and_then(|value| value.to_str().ok())
+        .filter(|id| {
+            !id.is_empty()
+                && id.len() <= 128
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+        })
+        .map(str::to_owned)
+        .unwrap_or_else(|| hex::encode(rand::random::<[u8; 16]>()))
+}
+
+/// Every write method.
+pub async fn write(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let relation = path.into_inner();
+    let principal = state.authenticate(&request)?;
+    let prefs = preferences(request.headers())?;
+    if prefs.handling == Some(query::Handling::Strict) && !prefs.invalid.is_empty() {
+        return Err(ApiError::Query(query::Error::InvalidPreferences {
+            invalid: prefs.invalid.clone(),
+        }));
+    }
+    let parsed = query::Request::parse(&query_pairs(&request))?;
+    let method = request.method().clone();
+    let kind = match (&method, prefs.resolution) {
+        (m, _) if *m == Method::PUT => policy::plan::WriteKind::Upsert { merge: true },
+        (m, Some(query::Resolution::MergeDuplicates)) if *m == Method::POST => {
+            policy::plan::WriteKind::Upsert { merge: true }
+        }
+        (m, Some(query::Resolution::IgnoreDuplicates)) if *m == Method::POST => {
+            policy::plan::WriteKind::Upsert { merge: false }
+        }
+        (m, _) if *m == Method::POST => policy::plan::WriteKind::Insert,
+        (m, _) if *m == Method::PATCH => policy::plan::WriteKind::Update,
+        _ => policy::plan::WriteKind::Delete,
+    };
+    let payload = if method == Method::DELETE {
+        None
+    } else {
+        let format = body_format(request.headers())?;
+        let body = read_body(&request, payload, state.settings.max_body_bytes).await?;
+        Some(parse_body(format, &body)?)
+    };
+    let returns = prefs.representation.unwrap_or(query::Return::Minimal);
+    let representation = returns == query::Return::Representation;
+    let output = if representation {
+        negotiate(request.headers())?
+    } else {
+        Representation::Json
+    };
+    let request_id = request_id(&request);
+    let client_addr = request.peer_addr().map(|addr| addr.ip().to_string());
+    let strict = prefs.handling == Some(query::Handling::Strict);
+
+    let catalog = state.catalog();
+    let plan = policy::authorize_write(
+        &state.policy,
+        &catalog,
+        &principal,
+        &state.environment,
+        &policy::WriteRequest {
+            relation: &relation,
+            kind,
+            request: &parsed,
+            payload: payload.as_ref(),
+            representation,
+            max_affected: prefs.max_affected.filter(|_| strict),
+            put: method == Method::PUT,
+            request_id: &request_id,
+            client_addr: client_addr.as_deref(),
+        },
+    )?;
+    let statement = sql::render_write(&plan, output.format());
+    let rollback = prefs.transaction == Some(query::Transaction::Rollback);
+    let result = db::write(&state, &principal, &statement, rollback).await?;
+
+    if output == Representation::Object && representation && result.page_total != 1 {
+        return Err(ApiError::NotSingular {
+            rows: result.page_total,
+        });
+    }
+    let status = match (&method, representation) {
+        (m, _) if *m == Method::POST => StatusCode::CREATED,
+        (m, false) if *m == Method::PUT => StatusCode::NO_CONTENT,
+        (_, true) => StatusCode::OK,
+        (_, false) => StatusCode::NO_CONTENT,
+    };
+    let mut response = HttpResponse::build(status);
+    response.insert_header(("x-request-id", request_id.as_str()));
+    let mut applied = Vec::new();
+    if let Some(resolution) = prefs.resolution
+        && method == Method::POST
+    {
+        applied.push(resolution.token());
+    }
+    if let Some(returns) = prefs.representation {
+        applied.push(returns.token());
+    }
+    if rollback {
+        applied.push(query::Transaction::Rollback.token());
+    }
+    if !applied.is_empty() {
+        response.insert_header(("preference-applied", applied.join(", ")));
+    }
+    if method != Method::POST {
+        let range = match u64::try_from(result.page_total) {
+            Ok(rows) if rows > 0 => format!("0-{}/*", rows - 1),
+            _ => "*/*".to_owned(),
+        };
+        response.insert_header(("content-range", range));
+    } else {
+        response.insert_header(("content-range", "*/*"));
+    }
+    if returns == query::Return::HeadersOnly
+        && method == Method::POST
+        && let Some(location) = location(&relation, result.keys.as_deref())
+    {
+        response.insert_header((header::LOCATION, location));
+    }
+    if representation {
+        response.insert_header((header::CONTENT_TYPE, output.content_type()));
+        Ok(response.body(result.body.unwrap_or_else(|| "[]".to_owned())))
+    } else {
+        Ok(response.finish())
+    }
+}
+
+/// `/relation?pk=eq.value` for the first affected row, from the statement's key objects.
+fn location(relation: &str, keys: Option<&str>) -> Option<String> {
+    let keys: Value = serde_json::from_str(keys?).ok()?;
+    let first = keys.as_array()?.first()?.as_object()?;
+    let query: Vec<String> = first
+        .iter()
+        .map(|(column, value)| {
+            let text = match value {
+                Value::String(text) => text.clone(),
+                other => other.to_string(),
+            };
+            let encode = |s: &str| -> String { url::form_urlencoded::byte_serialize(s.as_bytes()).collect() };
+            format!("{}=eq.{}", encode(column), encode(&text))
+        })
+        .collect();
+    let relation: String = url::form_urlencoded::byte_serialize(relation.as_bytes()).collect();
+    Some(format!("/{relation}?{}", query.join("&")))
+}
