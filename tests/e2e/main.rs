@@ -5,6 +5,7 @@ mod helpers;
 
 mod commands;
 mod config;
+mod demo;
 mod health;
 mod read;
 mod security;

@@ -11,6 +11,9 @@ use crate::startup::Application;
 const DATABASE: &str = "gatehouse_demo";
 const APP_ROLE: &str = "gatehouse_demo_app";
 const SCHEMA_SQL: &str = include_str!("../../demo/schema.sql");
+const POLICY_TOML: &str = include_str!("../../demo/policy.toml");
+/// How long the demo's printed tokens stay valid.
+const TOKEN_LIFETIME_SECONDS: u64 = 7 * 24 * 3600;
 
 pub async fn run(dir: &Path, serve: bool) -> Result<ExitCode, String> {
     let demo = prepare(dir).await?;
@@ -28,15 +31,23 @@ pub async fn run(dir: &Path, serve: bool) -> Result<ExitCode, String> {
     let app = Application::build(settings)
         .await
         .map_err(|err| err.to_string())?;
+    let reader = demo.token("reader", "acme")?;
+    let admin = demo.token("admin", "acme")?;
+    let api = app.api_address();
     println!(
         "\nGatehouse demo: a private TLS PostgreSQL in {dir}, served by a least-privilege role.\n\n\
          API:    http://{api}\n\
-         health: http://{admin}/live  http://{admin}/ready\n\n\
-         Try:\n  curl -s http://{admin}/ready\n\n\
+         health: http://{health}/ready\n\n\
+         Tokens (tenant acme, valid 7 days):\n  reader: {reader}\n  admin:  {admin}\n\n\
+         Try (each line works as pasted):\n\n\
+         curl -s 'http://{api}/countries?order=code'\n\
+         curl -s 'http://{api}/customers?select=id,name,email,phone&order=id&limit=3' -H 'Authorization: Bearer {reader}'\n\
+         curl -s 'http://{api}/customers?select=id,name,ssn,orders(id,status)&order=id&limit=2' -H 'Authorization: Bearer {admin}'\n\
+         curl -s 'http://{api}/customers?select=id,name&email=eq.customer2@example.com' -H 'Authorization: Bearer {reader}'\n\
+         curl -s 'http://{api}/customers' \n\n\
          Ctrl-C stops the server and the database.\n",
         dir = demo.cluster.dir().display(),
-        api = app.api_address(),
-        admin = app.admin_address(),
+        health = app.admin_address(),
     );
     let served = app.run_until_stopped().await;
     let cluster = demo.cluster.clone();
@@ -54,6 +65,8 @@ pub struct Demo {
     pub cluster: localpg::Cluster,
     app_password: String,
     encryption_key: String,
+    jwt_secret: String,
+    policy_file: PathBuf,
 }
 
 impl Demo {
@@ -65,14 +78,37 @@ impl Demo {
         Ok(options.to_url())
     }
 
-    /// The `GATEHOUSE_*` variables the demo serves with: the caller's own, with the database
-    /// and the encryption key replaced by the demo's.
+    /// A signed token for a demo role and tenant.
+    pub fn token(&self, role: &str, tenant: &str) -> Result<String, String> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_err(|err| err.to_string())?
+            .as_secs();
+        let claims = serde_json::json!({
+            "role": role,
+            "tenant_id": tenant,
+            "sub": format!("demo-{role}"),
+            "iat": now,
+            "exp": now + TOKEN_LIFETIME_SECONDS,
+        });
+        jsonwebtoken::encode(
+            &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+            &claims,
+            &jsonwebtoken::EncodingKey::from_secret(self.jwt_secret.as_bytes()),
+        )
+        .map_err(|err| format!("sign a demo token: {err}"))
+    }
+
+    /// The `GATEHOUSE_*` variables the demo serves with: the caller's own, with the database,
+    /// the policy and the secrets replaced by the demo's.
     pub fn vars(&self) -> Vec<(String, String)> {
         let mut vars: Vec<(String, String)> = std::env::vars()
             .filter(|(key, _)| {
                 key.starts_with("GATEHOUSE_")
                     && !key.starts_with("GATEHOUSE_DATABASE_URL")
                     && !key.starts_with("GATEHOUSE_ENCRYPTION_KEY")
+                    && !key.starts_with("GATEHOUSE_JWT_SECRET")
+                    && !key.starts_with("GATEHOUSE_POLICY_FILE")
                     && !key.starts_with("GATEHOUSE_TEST_")
             })
             .collect();
@@ -82,6 +118,11 @@ impl Demo {
         vars.push((
             "GATEHOUSE_ENCRYPTION_KEY".to_owned(),
             self.encryption_key.clone(),
+        ));
+        vars.push(("GATEHOUSE_JWT_SECRET".to_owned(), self.jwt_secret.clone()));
+        vars.push((
+            "GATEHOUSE_POLICY_FILE".to_owned(),
+            self.policy_file.display().to_string(),
         ));
         vars
     }
@@ -98,6 +139,10 @@ pub async fn prepare(dir: &Path) -> Result<Demo, String> {
     .map_err(|err| format!("start the demo database: {}", pg::describe(&err)))?;
     let app_password = stored_secret(&cluster.dir().join("demo-app.password"))?;
     let encryption_key = stored_secret(&cluster.dir().join("demo-encryption.key"))?;
+    let jwt_secret = stored_secret(&cluster.dir().join("demo-jwt.secret"))?;
+    let policy_file = cluster.dir().join("demo-policy.toml");
+    write_private(&policy_file, POLICY_TOML)
+        .map_err(|err| format!("write {}: {err}", policy_file.display()))?;
 
     let admin = connect(&cluster.url("postgres")).await?;
     let exists = admin
@@ -180,6 +225,8 @@ pub async fn prepare(dir: &Path) -> Result<Demo, String> {
         cluster,
         app_password,
         encryption_key,
+        jwt_secret,
+        policy_file,
     })
 }
 
