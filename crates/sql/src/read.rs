@@ -47,16 +47,7 @@ pub fn render_read(plan: &Authorized<plan::Read>, format: Format) -> Statement {
     w.push("with pgrst_source as (select ");
     let n = w.fresh();
     let (fields, spreads) = output::fields(&mut w, root);
-    match format {
-        Format::Json | Format::Object => {
-            output::object(&mut w, n, &fields);
-            w.push(" as _j");
-        }
-        Format::Csv => {
-            csv::row(&mut w, n, &fields);
-            w.push(" as _line");
-        }
-    }
+    row(&mut w, n, &fields, format);
     from_where(&mut w, root, n, None, &spreads);
     order(&mut w, n, &root.order);
     window(&mut w, root.limit, root.offset);
@@ -72,17 +63,36 @@ pub fn render_read(plan: &Authorized<plan::Read>, format: Format) -> Statement {
         None => w.push("null::int8"),
     }
     w.push(" as total, count(*) as page_total, ");
+    body(&mut w, root, format);
+    w.push(" as body from pgrst_source");
+    w.finish()
+}
 
+/// One row of the body, on the rows of node `n`: its JSON object as `_j`, or its CSV line as
+/// `_line`.
+pub(crate) fn row(w: &mut Writer, n: u32, fields: &[output::Field<'_>], format: Format) {
+    match format {
+        Format::Json | Format::Object => {
+            output::object(w, n, fields);
+            w.push(" as _j");
+        }
+        Format::Csv => {
+            csv::row(w, n, fields);
+            w.push(" as _line");
+        }
+    }
+}
+
+/// The body: an aggregate over the rows [`row`] wrote (the `node`'s, for the CSV header).
+pub(crate) fn body(w: &mut Writer, node: &Node, format: Format) {
     match format {
         Format::Json => w.push("coalesce(json_agg(_j), '[]')::text"),
         Format::Object => w.push("(json_agg(_j) -> 0)::text"),
         Format::Csv => {
-            csv::header(&mut w, &output::keys(root));
+            csv::header(w, &output::keys(node));
             w.push(" || coalesce(chr(10) || string_agg(_line, chr(10)), '')");
         }
     }
-    w.push(" as body from pgrst_source");
-    w.finish()
 }
 
 /// An embed shown under its key, as a correlated subquery on the rows of node `parent`.
@@ -175,13 +185,7 @@ fn from_where(
         w.push(" on ");
         equalities(w, junction_alias, this, child_pairs);
     }
-    for spread in spreads {
-        w.push(" left join lateral ");
-        lateral(w, n, spread);
-        w.push(" ");
-        w.alias(Alias::Lateral(spread.n));
-        w.push(" on true");
-    }
+    spread_joins(w, n, spreads);
 
     let mut clauses = Clauses::default();
     match parent {
@@ -213,14 +217,25 @@ fn from_where(
     }
 }
 
+/// ` left join lateral (…) l<m> on true` for each spread of node `n`.
+pub(crate) fn spread_joins(w: &mut Writer, n: u32, spreads: &[Spread<'_>]) {
+    for spread in spreads {
+        w.push(" left join lateral ");
+        lateral(w, n, spread);
+        w.push(" ");
+        w.alias(Alias::Lateral(spread.n));
+        w.push(" on true");
+    }
+}
+
 /// Writes ` where ` before the first clause and ` and ` before the others.
 #[derive(Default)]
-struct Clauses {
+pub(crate) struct Clauses {
     started: bool,
 }
 
 impl Clauses {
-    fn next(&mut self, w: &mut Writer) {
+    pub(crate) fn next(&mut self, w: &mut Writer) {
         w.push(if self.started { " and " } else { " where " });
         self.started = true;
     }
@@ -243,7 +258,8 @@ fn equalities(w: &mut Writer, left: Alias, right: Alias, pairs: &[(plan::Ident, 
     });
 }
 
-fn table(w: &mut Writer, table: &Table) {
+/// `"schema"."name"`.
+pub(crate) fn table(w: &mut Writer, table: &Table) {
     w.ident(&table.schema);
     w.push(".");
     w.ident(&table.name);

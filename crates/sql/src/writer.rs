@@ -24,6 +24,9 @@ pub(crate) enum Alias {
     Lateral(u32),
     /// `c<n>`: the `n`th column of a lateral subquery.
     Column(u32),
+    /// `pgrst_body`: a write's payload rows, typed as the written columns (the one alias
+    /// without a counter: a statement has at most one payload).
+    Body,
 }
 
 /// SQL text and the parameters it refers to, built by appending.
@@ -88,6 +91,10 @@ impl Writer {
     /// An alias we generate: a fixed prefix and a counter.
     pub(crate) fn alias(&mut self, alias: Alias) {
         let (prefix, n) = match alias {
+            Alias::Body => {
+                self.push("pgrst_body");
+                return;
+            }
             Alias::Table(n) => ("t", n),
             Alias::Junction(n) => ("j", n),
             Alias::Sub(n) => ("s", n),
