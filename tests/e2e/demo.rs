@@ -102,3 +102,30 @@ fn the_demo_prints_curl_lines_that_work_as_pasted_and_stops_cleanly() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn a_demo_that_cannot_start_serving_stops_its_database() {
+    let dir = std::env::temp_dir().join(format!("gatehouse-demo-fail-{}", std::process::id()));
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a port");
+    let address = taken.local_addr().expect("address").to_string();
+    let output = Command::new(env!("CARGO_BIN_EXE_gatehouse"))
+        .args(["demo", "--dir"])
+        .arg(&dir)
+        .env("GATEHOUSE_LISTEN", &address)
+        .env("GATEHOUSE_ADMIN_LISTEN", "127.0.0.1:0")
+        .env("GATEHOUSE_LOG", "warn")
+        .output()
+        .expect("run the demo");
+    assert!(!output.status.success());
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains(&address),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        !dir.join("data/postmaster.pid").exists(),
+        "the demo database was left running"
+    );
+    drop(taken);
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -45,6 +45,15 @@ enum Command {
         #[command(subcommand)]
         command: PolicyCommand,
     },
+    /// Write the OpenAPI document a caller of one role gets from `GET /openapi.json`.
+    Openapi {
+        /// The role (default: anon, when the policy declares it).
+        #[arg(long)]
+        role: Option<String>,
+        /// Write to this file instead of stdout.
+        #[arg(long)]
+        output: Option<std::path::PathBuf>,
+    },
     /// Gatehouse's own schema (gatehouse.*): run as a role with CREATE on the database.
     Migrate {
         #[command(subcommand)]
@@ -87,6 +96,9 @@ pub fn main() -> ExitCode {
             Command::Policy {
                 command: PolicyCommand::Explain { role },
             } => commands::policy::explain(settings()?, &role).await,
+            Command::Openapi { role, output } => {
+                commands::openapi::run(settings()?, role.as_deref(), output.as_deref()).await
+            }
             Command::Migrate { command } => commands::migrate::run(settings()?, command).await,
         }
     });

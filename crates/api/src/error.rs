@@ -124,6 +124,23 @@ impl ApiError {
                 detail: db.message().to_owned(),
             };
         }
+        // Raised by the write statement's own checks (`gatehouse.check`): fixed messages.
+        match sqlstate.as_str() {
+            sql::sqlstate::ROW_CHECK | sql::sqlstate::CONFLICT_NOT_YOURS => {
+                return database(StatusCode::FORBIDDEN, Some(db.message().to_owned()));
+            }
+            sql::sqlstate::MAX_AFFECTED => {
+                return ApiError::Database {
+                    status: StatusCode::BAD_REQUEST,
+                    sqlstate: "PGRST124".to_owned(),
+                    message: db.message().to_owned(),
+                    client_message: Some(
+                        "Query result exceeds max-affected preference constraint".to_owned(),
+                    ),
+                };
+            }
+            _ => {}
+        }
         if sqlstate.starts_with("22") {
             return database(StatusCode::BAD_REQUEST, Some(db.message().to_owned()));
         }

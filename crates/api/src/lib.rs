@@ -12,9 +12,9 @@ pub mod cli;
 pub mod commands;
 pub mod db;
 pub mod error;
+pub mod openapi;
 pub mod read;
 pub mod settings;
 pub mod startup;
 pub mod telemetry;
-// `write` is wired in once `sql::render_write` lands.
-// pub mod write;
+pub mod write;

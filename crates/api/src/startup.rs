@@ -158,10 +158,16 @@ impl Application {
             App::new()
                 .app_data(api_state.clone())
                 .app_data(web::QueryConfig::default())
+                .route("/", web::get().to(crate::openapi::serve))
+                .route("/openapi.json", web::get().to(crate::openapi::serve))
                 .service(
                     web::resource("/{relation}")
                         .route(web::get().to(crate::read::get))
-                        .route(web::head().to(crate::read::get)),
+                        .route(web::head().to(crate::read::get))
+                        .route(web::post().to(crate::write::write))
+                        .route(web::patch().to(crate::write::write))
+                        .route(web::put().to(crate::write::write))
+                        .route(web::delete().to(crate::write::write)),
                 )
                 .default_service(web::to(not_found))
         })

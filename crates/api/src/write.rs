@@ -233,6 +233,7 @@ pub async fn write(
     }
     if returns == query::Return::HeadersOnly
         && method == Method::POST
+        && plan.plan().location
         && let Some(location) = location(&relation, result.keys.as_deref())
     {
         response.insert_header((header::LOCATION, location));
@@ -256,7 +257,9 @@ fn location(relation: &str, keys: Option<&str>) -> Option<String> {
                 Value::String(text) => text.clone(),
                 other => other.to_string(),
             };
-            let encode = |s: &str| -> String { url::form_urlencoded::byte_serialize(s.as_bytes()).collect() };
+            let encode = |s: &str| -> String {
+                url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+            };
             format!("{}=eq.{}", encode(column), encode(&text))
         })
         .collect();

@@ -402,4 +402,7 @@ pub struct Write {
     /// its `table` is the written table, its rows the affected ones.
     pub returning: Option<Node>,
     pub audit: Audit,
+    /// Whether the caller may see the primary key of what it wrote (it may read the table and
+    /// every key column in plain form), so a `Location` header can name it.
+    pub location: bool,
 }

@@ -13,18 +13,29 @@
 //! from a request (filter operands, JSON keys and indexes, output keys, limits, the encryption
 //! key) is a parameter; none is ever spliced into the text.
 //!
+//! [`render_write`] takes a `policy::plan::Authorized<Write>` (insert, upsert, update,
+//! delete) and returns one statement of data-modifying CTEs that makes the change, writes its
+//! audit row to `gatehouse.audit_log` and checks what must hold afterwards (the rows stay
+//! within the caller's tenant and row filter, an upsert touches no row that is not the
+//! caller's, `max-affected`), raising one of the [`sqlstate`] codes otherwise. It yields one
+//! row: `page_total` (`int8`), `body` (`text`, the representation when asked, else `NULL`) and
+//! `keys` (`text`, the affected rows' primary keys as a JSON array of objects). It needs the
+//! function `gatehouse.check` (migration 0002) and pgcrypto for encrypted columns.
+//!
 //! What this crate deliberately does not do: no IO (it never sees a connection), no
-//! authorization or name resolution (the plan arrives resolved and guarded), no HTTP. Writes
-//! (insert, update, delete, upsert) are not rendered yet.
+//! authorization or name resolution (the plan arrives resolved and guarded), no HTTP, and no
+//! mapping of database errors (the caller classifies SQLSTATEs, [`sqlstate`] among them).
 
 mod condition;
 mod csv;
 mod output;
 mod read;
+mod write;
 mod writer;
 
 pub use policy::plan::Param;
 pub use read::render_read;
+pub use write::{render_write, sqlstate};
 
 /// One statement: SQL text and its parameters, `$1` being `params[0]`.
 ///

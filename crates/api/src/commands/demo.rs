@@ -28,9 +28,18 @@ pub async fn run(dir: &Path, serve: bool) -> Result<ExitCode, String> {
         );
         return Ok(ExitCode::SUCCESS);
     }
-    let app = Application::build(settings)
-        .await
-        .map_err(|err| err.to_string())?;
+    let app = match Application::build(settings).await {
+        Ok(app) => app,
+        Err(err) => {
+            // Leave nothing running behind a failed start.
+            let cluster = demo.cluster.clone();
+            let stopped = tokio::task::spawn_blocking(move || cluster.stop()).await;
+            if let Ok(Err(stop)) = stopped {
+                tracing::warn!(error = %stop, "stop the demo database");
+            }
+            return Err(err.to_string());
+        }
+    };
     let reader = demo.token("reader", "acme")?;
     let admin = demo.token("admin", "acme")?;
     let api = app.api_address();

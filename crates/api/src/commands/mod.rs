@@ -3,6 +3,7 @@
 pub mod demo;
 pub mod doctor;
 pub mod migrate;
+pub mod openapi;
 pub mod policy;
 pub mod schema_dump;
 pub mod serve;

@@ -100,10 +100,21 @@ pub fn authorize_write(
         });
     }
 
+    if matches!(write.kind, WriteKind::Insert | WriteKind::Upsert { .. }) && !write.put {
+        // PostgREST ignores filters on POST; so do we.
+        filters.clear();
+    }
     let objects = objects(write.payload)?;
     let keys = payload_keys(&objects, write.request.columns.as_deref())?;
     if write.put {
         check_put(relation, write.request, &objects)?;
+        if !relation
+            .primary_key_columns()
+            .iter()
+            .all(|column| keys.contains(column))
+        {
+            return Err(Error::PutFilters);
+        }
     }
     let mut written = Vec::new();
     let mut changed = Vec::new();
@@ -239,7 +250,13 @@ pub fn authorize_write(
         },
         client_addr: write.client_addr.map(str::to_owned),
     };
+    let location = rights.can(Operation::Select)
+        && !relation.primary_key_columns().is_empty()
+        && relation.primary_key_columns().iter().all(|column| {
+            rights.column(column).read == Read::Plain && !rights.column(column).encrypted
+        });
     Ok(Authorized::new(plan::Write {
+        location,
         kind: write.kind,
         table: table(relation),
         payload,

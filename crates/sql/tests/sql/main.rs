@@ -7,6 +7,10 @@
 //! - `values`: property test: request values only ever travel as parameters.
 //! - `postgres`: the statements run on a real PostgreSQL over TLS (testkit), their bodies compared
 //!   with hand-written SQL on the same data.
+//! - `write`: inline snapshots of write statements (plans built as the API builds them:
+//!   `policy::authorize_write` with a `serde_json::Value` payload).
+//! - `written`: write statements on a real PostgreSQL as `gatehouse_app`: the tables, the audit
+//!   log and the failed checks afterwards.
 
 #![allow(
     clippy::unwrap_used,
@@ -18,11 +22,13 @@ extern crate gatehouse_sql as sql;
 mod postgres;
 mod render;
 mod values;
+mod write;
+mod written;
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use policy::plan::{Authorized, Read};
+use policy::plan::{Authorized, Read, WriteKind};
 
 pub(crate) const SCHEMA_SQL: &str = include_str!("fixture/schema.sql");
 pub(crate) const DATA_SQL: &str = include_str!("fixture/data.sql");
@@ -70,6 +76,18 @@ pub(crate) const ADMIN_ALL: Who = Who {
     tenant: None,
 };
 
+/// The role `writer` of tenant `t1` (may write authors, books, tags, customers, events).
+pub(crate) const WRITER: Who = Who {
+    role: "writer",
+    tenant: Some("t1"),
+};
+
+/// A cross-tenant writer.
+pub(crate) const WRITER_ALL: Who = Who {
+    role: "writer",
+    tenant: None,
+};
+
 /// Splits `a=1&b=2` into pairs (no percent-decoding: test queries are written decoded).
 pub(crate) fn pairs(query: &str) -> Vec<(&str, &str)> {
     query
@@ -91,13 +109,8 @@ pub(crate) fn plan(
     plan_of(who, relation, &request, count)
 }
 
-pub(crate) fn plan_of(
-    who: Who,
-    relation: &str,
-    request: &query::Request,
-    count: Option<query::Count>,
-) -> Authorized<Read> {
-    let principal = policy::Principal {
+fn principal(who: Who) -> policy::Principal {
+    policy::Principal {
         role: who.role.to_owned(),
         tenant: match who.tenant {
             Some(tenant) => policy::Tenant::One(tenant.to_owned()),
@@ -105,12 +118,25 @@ pub(crate) fn plan_of(
         },
         subject: Some("user-1".to_owned()),
         claims: BTreeMap::new(),
-    };
-    let env = policy::Environment {
+    }
+}
+
+fn environment() -> policy::Environment {
+    policy::Environment {
         schema: "public".to_owned(),
         max_rows: None,
         encryption_key: Some(KEY.to_owned()),
-    };
+    }
+}
+
+pub(crate) fn plan_of(
+    who: Who,
+    relation: &str,
+    request: &query::Request,
+    count: Option<query::Count>,
+) -> Authorized<Read> {
+    let principal = principal(who);
+    let env = environment();
     policy::authorize_read(
         policy_file(),
         catalog(),
@@ -123,4 +149,106 @@ pub(crate) fn plan_of(
         },
     )
     .unwrap_or_else(|e| panic!("{relation}?{request:?} is refused: {e:?}"))
+}
+
+/// The request id and client address every test write carries (for the audit row).
+pub(crate) const REQUEST_ID: &str = "req-1";
+pub(crate) const CLIENT_ADDR: &str = "203.0.113.7";
+
+/// An HTTP write, as the API maps methods and `Prefer: resolution=…` to a [`WriteKind`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Method {
+    Post,
+    /// POST with `Prefer: resolution=merge-duplicates`.
+    PostMerge,
+    /// POST with `Prefer: resolution=ignore-duplicates`.
+    PostIgnore,
+    Patch,
+    Delete,
+    Put,
+}
+
+impl Method {
+    fn kind(self) -> WriteKind {
+        match self {
+            Method::Post => WriteKind::Insert,
+            Method::PostMerge | Method::Put => WriteKind::Upsert { merge: true },
+            Method::PostIgnore => WriteKind::Upsert { merge: false },
+            Method::Patch => WriteKind::Update,
+            Method::Delete => WriteKind::Delete,
+        }
+    }
+}
+
+/// A write request: `<method> /<relation>?<query>` with a body and preferences.
+#[derive(Debug, Clone)]
+pub(crate) struct WriteTo<'a> {
+    pub(crate) method: Method,
+    pub(crate) relation: &'a str,
+    pub(crate) query: &'a str,
+    pub(crate) payload: Option<serde_json::Value>,
+    /// `Prefer: return=representation`.
+    pub(crate) representation: bool,
+    /// `Prefer: max-affected=N, handling=strict`.
+    pub(crate) max_affected: Option<u64>,
+}
+
+impl<'a> WriteTo<'a> {
+    pub(crate) fn new(method: Method, relation: &'a str, query: &'a str) -> Self {
+        WriteTo {
+            method,
+            relation,
+            query,
+            payload: None,
+            representation: false,
+            max_affected: None,
+        }
+    }
+
+    pub(crate) fn body(mut self, payload: serde_json::Value) -> Self {
+        self.payload = Some(payload);
+        self
+    }
+
+    pub(crate) fn representation(mut self) -> Self {
+        self.representation = true;
+        self
+    }
+
+    pub(crate) fn max_affected(mut self, max: u64) -> Self {
+        self.max_affected = Some(max);
+        self
+    }
+
+    /// Authorized for `who`, as the API does it, or the policy's refusal.
+    pub(crate) fn authorize(
+        &self,
+        who: Who,
+    ) -> Result<Authorized<policy::plan::Write>, policy::Error> {
+        let request = query::Request::parse(&pairs(self.query))
+            .unwrap_or_else(|e| panic!("query {:?} does not parse: {e:?}", self.query));
+        policy::authorize_write(
+            policy_file(),
+            catalog(),
+            &principal(who),
+            &environment(),
+            &policy::WriteRequest {
+                relation: self.relation,
+                kind: self.method.kind(),
+                request: &request,
+                payload: self.payload.as_ref(),
+                representation: self.representation,
+                max_affected: self.max_affected,
+                put: self.method == Method::Put,
+                request_id: REQUEST_ID,
+                client_addr: Some(CLIENT_ADDR),
+            },
+        )
+    }
+
+    /// Authorized for `who`; panics when the policy refuses.
+    pub(crate) fn plan(&self, who: Who) -> Authorized<policy::plan::Write> {
+        self.authorize(who)
+            .unwrap_or_else(|e| panic!("{self:?} is refused: {e:?}"))
+    }
 }

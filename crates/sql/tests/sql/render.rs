@@ -27,14 +27,23 @@ fn check_as(
 /// Only the display is reformatted: the text is checked verbatim by [`verbatim`] and run by the
 /// `postgres` tests.
 pub(crate) fn display(statement: &Statement) -> String {
-    const BREAKS: [&str; 6] = [
-        " from ",
-        " where ",
-        " order by ",
-        " limit ",
-        " left join lateral ",
-        " join ",
-    ];
+    layout(statement, &BREAKS, &[])
+}
+
+/// Where [`display`] breaks lines.
+pub(crate) const BREAKS: [&str; 6] = [
+    " from ",
+    " where ",
+    " order by ",
+    " limit ",
+    " left join lateral ",
+    " join ",
+];
+
+/// The SQL with a line break before each of `breaks` (indented by nesting) and before each of
+/// `top` outside parentheses (a word starting with `,` keeps it on the line before), then the
+/// parameters.
+pub(crate) fn layout(statement: &Statement, breaks: &[&str], top: &[&str]) -> String {
     let sql = &statement.sql;
     let mut out = String::new();
     let mut depth = 0usize;
@@ -51,8 +60,24 @@ pub(crate) fn display(statement: &Statement) -> String {
                 '(' => depth += 1,
                 ')' => depth = depth.saturating_sub(1),
                 _ => {
+                    if depth == 0
+                        && let Some(word) = top.iter().find(|w| rest.starts_with(**w))
+                    {
+                        let word = match word.strip_prefix(',') {
+                            Some(word) => {
+                                out.push(',');
+                                i += 1;
+                                word
+                            }
+                            None => word,
+                        };
+                        out.push('\n');
+                        out.push_str(&word[1..]);
+                        i += word.len();
+                        continue;
+                    }
                     let distinct_from = out.ends_with(" is distinct");
-                    if let Some(word) = BREAKS
+                    if let Some(word) = breaks
                         .iter()
                         .find(|w| rest.starts_with(**w) && !distinct_from)
                     {

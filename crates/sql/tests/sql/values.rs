@@ -1,10 +1,12 @@
 //! Property: whatever a client writes as a value (filter operands, list elements, JSON keys,
-//! output keys), the SQL text does not change; the value travels as a parameter, intact.
+//! output keys, a write's payload values and keys), the SQL text does not change; the value
+//! travels as a parameter, intact.
 
 use proptest::prelude::*;
+use serde_json::json;
 use sql::{Format, Param, Statement};
 
-use crate::{READER, plan_of};
+use crate::{Method, READER, WRITER, WriteTo, plan_of};
 
 /// Renders `GET /books?<pairs>` for the reader, or `None` when the grammar refuses the pairs.
 fn render<K: AsRef<str>, V: AsRef<str>>(pairs: &[(K, V)]) -> Option<Statement> {
@@ -130,5 +132,87 @@ fn the_shapes_accept_hostile_values() {
             (format!("data->>{}", quoted(value)), "eq.1".to_owned()),
         ];
         assert!(render(&pairs).is_some(), "JSON keys {value:?}");
+    }
+}
+
+/// The write shapes tried: a method, its query (`columns=` names the written keys, so any
+/// other payload key is ignored), and the payload with the value `v` and the key `k` in it.
+const WRITES: [(Method, &str); 6] = [
+    (Method::Post, "columns=id,title,data"),
+    (Method::PostMerge, "columns=id,title,data"),
+    (Method::PostIgnore, "columns=id,title,data&select=id,title"),
+    (Method::Put, "id=eq.5&columns=id,title,data"),
+    (Method::Patch, "id=eq.5&columns=title,data"),
+    (
+        Method::Patch,
+        "title=eq.x&columns=title,data&select=title,data",
+    ),
+];
+
+fn payload(value: &str, key: &str) -> serde_json::Value {
+    let mut object = serde_json::Map::new();
+    object.insert(key.to_owned(), json!(value));
+    object.insert("id".to_owned(), json!(5));
+    object.insert("title".to_owned(), json!(value));
+    object.insert("data".to_owned(), json!({ key: value, "list": [value] }));
+    serde_json::Value::Object(object)
+}
+
+/// `method /books?query` with `payload` by the writer.
+fn render_write(method: Method, query: &str, payload: serde_json::Value) -> Statement {
+    let plan = WriteTo::new(method, "books", query)
+        .body(payload)
+        .representation()
+        .plan(WRITER);
+    sql::render_write(&plan, Format::Json)
+}
+
+/// The payload parameter, parsed.
+fn payload_param(statement: &Statement) -> serde_json::Value {
+    match statement.params.first() {
+        Some(Param::Text(text)) => serde_json::from_str(text).unwrap(),
+        other => panic!("the payload is the first parameter, not {other:?}"),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn payload_values_and_keys_only_travel_as_parameters(
+        value in hostile(),
+        other in hostile(),
+        key in hostile(),
+        other_key in hostile(),
+    ) {
+        for k in [&key, &other_key] {
+            prop_assume!(!["id", "title", "data", "list"].contains(&k.as_str()));
+        }
+        for (method, query) in WRITES {
+            let a = render_write(method, query, payload(&value, &key));
+            let b = render_write(method, query, payload(&other, &other_key));
+            let neutral = render_write(method, query, payload("x", "y"));
+            prop_assert_eq!(&a.sql, &b.sql, "the text changed with the payload ({:?} {})", method, query);
+            // Nor is either spliced in: whatever of them the text holds, it holds anyway.
+            for text in [&value, &key] {
+                prop_assert!(!a.sql.contains(text.as_str()) || neutral.sql.contains(text.as_str()));
+            }
+            // The payload travels whole, once.
+            prop_assert_eq!(payload_param(&a), payload(&value, &key));
+        }
+    }
+}
+
+/// The property above must not be vacuous: hostile payloads are accepted by the policy.
+#[test]
+fn the_write_shapes_accept_hostile_payloads() {
+    for (method, query) in WRITES {
+        for value in [r#"a'b";--$1\"#, "𝄞 ) , ( .", "\u{0}"] {
+            let statement = render_write(method, query, payload(value, value));
+            assert!(
+                !statement.sql.contains(value),
+                "{method:?} {query} {value:?}"
+            );
+        }
     }
 }

@@ -1,0 +1,76 @@
+//! `gatehouse openapi [--role R] [--output FILE]`: the OpenAPI document `GET /openapi.json`
+//! would answer a caller of role R, written as pretty JSON to stdout or FILE.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use crate::settings::Settings;
+
+/// The live catalog and the policy file, loaded and validated as `serve` loads them.
+pub async fn load(settings: &Settings) -> Result<(schema::Catalog, policy::PolicyFile), String> {
+    let path = settings.policy_file.as_deref().ok_or_else(|| {
+        "GATEHOUSE_POLICY_FILE: not set: name the policy file the document follows".to_owned()
+    })?;
+    let client = pg::connect(&settings.database.primary)
+        .await
+        .map_err(|err| format!("connect to the database: {}", pg::describe(&err)))?;
+    let catalog = schema::introspect(&client, &settings.database.schemas)
+        .await
+        .map_err(|err| format!("load the schema: {}", pg::describe(&err)))?;
+    let policy =
+        crate::startup::load_policy(Some(path), &catalog).map_err(|err| err.to_string())?;
+    Ok((catalog, policy))
+}
+
+/// Writes the document for `role` (default: the anonymous role, when the policy declares it).
+pub async fn run(
+    settings: Settings,
+    role: Option<&str>,
+    output: Option<&Path>,
+) -> Result<ExitCode, String> {
+    let (catalog, policy) = load(&settings).await?;
+    let declared = || {
+        policy
+            .roles
+            .keys()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let role = match role {
+        Some(role) => role,
+        None if policy.role(crate::auth::ANON_ROLE).is_some() => crate::auth::ANON_ROLE,
+        None => {
+            return Err(format!(
+                "the policy declares no anonymous role ({}): name one with --role (declared: {})",
+                crate::auth::ANON_ROLE,
+                declared()
+            ));
+        }
+    };
+    let environment = policy::Environment {
+        schema: settings
+            .database
+            .schemas
+            .first()
+            .cloned()
+            .unwrap_or_else(|| policy::DEFAULT_SCHEMA.to_owned()),
+        max_rows: settings.max_rows,
+        encryption_key: None,
+    };
+    let document =
+        crate::openapi::document(&catalog, &policy, &environment, role).ok_or_else(|| {
+            format!(
+                "role {role:?} is not declared in the policy (declared: {})",
+                declared()
+            )
+        })?;
+    let json = crate::openapi::to_json(&document)
+        .map_err(|err| format!("write the document as JSON: {err}"))?;
+    match output {
+        Some(path) => std::fs::write(path, format!("{json}\n"))
+            .map_err(|err| format!("write {}: {err}", path.display()))?,
+        None => println!("{json}"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
