@@ -10,5 +10,6 @@ mod embeds;
 mod health;
 mod openapi;
 mod read;
+mod rls;
 mod security;
 mod write;

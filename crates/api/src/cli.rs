@@ -65,6 +65,8 @@ enum Command {
 enum PolicyCommand {
     /// Validate the policy against the live schema; exits non-zero on any problem.
     Check,
+    /// Print the SQL that makes PostgreSQL enforce the tenant rule too (row-level security).
+    Rls,
     /// The effective rights of a role, table by table, column by column.
     Explain {
         /// The role to explain.
@@ -93,6 +95,9 @@ pub fn main() -> ExitCode {
             Command::Policy {
                 command: PolicyCommand::Check,
             } => commands::policy::check(settings()?).await,
+            Command::Policy {
+                command: PolicyCommand::Rls,
+            } => commands::policy::rls(settings()?).await,
             Command::Policy {
                 command: PolicyCommand::Explain { role },
             } => commands::policy::explain(settings()?, &role).await,

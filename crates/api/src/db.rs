@@ -22,25 +22,31 @@ pub struct Page {
 const SETTINGS_SQL: &str = "select set_config('statement_timeout', $1, true), \
      set_config('gatehouse.role', $2, true), \
      set_config('gatehouse.tenant', $3, true), \
-     set_config('gatehouse.subject', $4, true)";
+     set_config('gatehouse.subject', $4, true), \
+     set_config('gatehouse.cross_tenant', $5, true)";
 
 /// The settings every transaction carries.
-fn settings(state: &AppState, principal: &policy::Principal) -> [String; 4] {
+fn settings(state: &AppState, principal: &policy::Principal) -> [String; 5] {
     let timeout = state
         .settings
         .database
         .statement_timeout
         .as_millis()
         .to_string();
-    let tenant = match &principal.tenant {
-        policy::Tenant::One(tenant) => tenant.clone(),
-        policy::Tenant::Missing | policy::Tenant::All => String::new(),
+    // No tenant leaves the setting empty, which matches no row under row-level security
+    // (`gatehouse policy rls`); a cross-tenant principal is marked in a setting of its own, so
+    // no tenant name can stand for "every tenant".
+    let (tenant, cross_tenant) = match &principal.tenant {
+        policy::Tenant::One(tenant) => (tenant.clone(), "false"),
+        policy::Tenant::All => (String::new(), "true"),
+        policy::Tenant::Missing => (String::new(), "false"),
     };
     [
         timeout,
         principal.role.clone(),
         tenant,
         principal.subject.clone().unwrap_or_default(),
+        cross_tenant.to_owned(),
     ]
 }
 
@@ -72,7 +78,7 @@ pub async fn read(
         .await
         .map_err(|err| ApiError::from_db(&err))?;
     let setup = client
-        .prepare_typed_cached(SETTINGS_SQL, &[Type::TEXT; 4])
+        .prepare_typed_cached(SETTINGS_SQL, &[Type::TEXT; 5])
         .await
         .map_err(|err| ApiError::from_db(&err))?;
     let settings = settings(state, principal);
@@ -134,7 +140,7 @@ pub async fn write(
         .await
         .map_err(|err| ApiError::from_db(&err))?;
     let setup = client
-        .prepare_typed_cached(SETTINGS_SQL, &[Type::TEXT; 4])
+        .prepare_typed_cached(SETTINGS_SQL, &[Type::TEXT; 5])
         .await
         .map_err(|err| ApiError::from_db(&err))?;
     let settings = settings(state, principal);

@@ -11,6 +11,7 @@
 mod authorize;
 mod file;
 pub mod plan;
+mod rls;
 mod validate;
 
 pub use authorize::{

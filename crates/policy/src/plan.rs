@@ -406,3 +406,10 @@ pub struct Write {
     /// every key column in plain form), so a `Location` header can name it.
     pub location: bool,
 }
+
+/// A table whose tenant rule row-level security should enforce too (`gatehouse policy rls`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RlsTarget {
+    pub table: Table,
+    pub tenant_column: Ident,
+}

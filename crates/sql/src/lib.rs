@@ -30,11 +30,13 @@ mod condition;
 mod csv;
 mod output;
 mod read;
+mod rls;
 mod write;
 mod writer;
 
 pub use policy::plan::Param;
 pub use read::render_read;
+pub use rls::rls_script;
 pub use write::{render_write, sqlstate};
 
 /// One statement: SQL text and its parameters, `$1` being `params[0]`.

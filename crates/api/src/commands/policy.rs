@@ -55,3 +55,16 @@ pub async fn explain(settings: Settings, role: &str) -> Result<ExitCode, String>
         None => Err(format!("role {role:?} is not declared in the policy")),
     }
 }
+
+/// Prints the row-level security script for every tenant-scoped table.
+pub async fn rls(settings: Settings) -> Result<ExitCode, String> {
+    let catalog = catalog(&settings).await?;
+    let file = crate::startup::load_policy(Some(policy_path(&settings)?), &catalog)
+        .map_err(|err| err.to_string())?;
+    let targets = file.rls_targets(&catalog);
+    if targets.is_empty() {
+        return Err("the policy scopes no table by tenant: nothing to enforce".to_owned());
+    }
+    print!("{}", sql::rls_script(&targets));
+    Ok(ExitCode::SUCCESS)
+}
