@@ -391,3 +391,34 @@ async fn hostile_filter_values_are_data_not_sql() {
         .get(0);
     assert_eq!(count, 5);
 }
+
+#[tokio::test]
+async fn profiles_must_name_an_exposed_schema() {
+    let app = app().await;
+    let response = app
+        .http
+        .get(format!("{}/authors?select=id&order=id&limit=1", app.api))
+        .header("accept-profile", "public")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.json::<Value>().await.expect("json"),
+        json!([{"id": 1}])
+    );
+    let response = app
+        .http
+        .get(format!("{}/authors", app.api))
+        .header("accept-profile", "private")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(response.status(), 406);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["code"], "PGRST106");
+    assert_eq!(
+        body["message"],
+        "The schema must be one of the following: public"
+    );
+}

@@ -41,6 +41,9 @@ pub enum ApiError {
     /// The body is larger than `GATEHOUSE_MAX_BODY_BYTES`.
     #[error("body over {limit} bytes")]
     PayloadTooLarge { limit: usize },
+    /// `Accept-Profile` / `Content-Profile` names a schema that is not exposed.
+    #[error("schema not exposed")]
+    UnknownProfile { schemas: Vec<String> },
     /// The `Accept` header asks for nothing we produce.
     #[error("not acceptable: {accept}")]
     NotAcceptable { accept: String },
@@ -198,6 +201,13 @@ impl ApiError {
             ApiError::PayloadTooLarge { limit } => body(
                 "GH413",
                 format!("The body is larger than the limit of {limit} bytes"),
+            ),
+            ApiError::UnknownProfile { schemas } => body(
+                "PGRST106",
+                format!(
+                    "The schema must be one of the following: {}",
+                    schemas.join(", ")
+                ),
             ),
             ApiError::NotAcceptable { accept } => with(
                 body("PGRST107", "None of these media types are available"),
@@ -436,9 +446,9 @@ impl ResponseError for ApiError {
             ApiError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::InvalidBody { .. } => StatusCode::BAD_REQUEST,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::NotAcceptable { .. } | ApiError::NotSingular { .. } => {
-                StatusCode::NOT_ACCEPTABLE
-            }
+            ApiError::NotAcceptable { .. }
+            | ApiError::NotSingular { .. }
+            | ApiError::UnknownProfile { .. } => StatusCode::NOT_ACCEPTABLE,
             ApiError::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
             ApiError::Database { status, .. } => *status,
             ApiError::Timeout => StatusCode::GATEWAY_TIMEOUT,

@@ -85,6 +85,32 @@ pub fn preferences(headers: &HeaderMap) -> Result<query::Preferences, ApiError> 
     Ok(query::Preferences::parse(values)?)
 }
 
+/// The schema a request addresses: `Accept-Profile` (reads) or `Content-Profile` (writes)
+/// when given, which must name an exposed schema, else the first exposed schema. The
+/// environment the policy step gets carries it.
+pub fn environment(
+    state: &AppState,
+    request: &HttpRequest,
+) -> Result<policy::Environment, ApiError> {
+    let header = if matches!(*request.method(), Method::GET | Method::HEAD) {
+        "accept-profile"
+    } else {
+        "content-profile"
+    };
+    let mut environment = state.environment.clone();
+    if let Some(value) = request.headers().get(header) {
+        let wanted = value.to_str().unwrap_or_default().trim();
+        let schemas = &state.settings.database.schemas;
+        if !schemas.iter().any(|schema| schema == wanted) {
+            return Err(ApiError::UnknownProfile {
+                schemas: schemas.clone(),
+            });
+        }
+        environment.schema = wanted.to_owned();
+    }
+    Ok(environment)
+}
+
 /// `GET /{relation}` and `HEAD /{relation}`.
 pub async fn get(
     state: web::Data<AppState>,
@@ -123,12 +149,13 @@ pub async fn get(
         .and_then(|(_, window)| window.offset)
         .unwrap_or(0);
 
+    let environment = environment(&state, &request)?;
     let catalog = state.catalog();
     let plan = policy::authorize_read(
         &state.policy,
         &catalog,
         &principal,
-        &state.environment,
+        &environment,
         &policy::ReadRequest {
             relation: &relation,
             request: &parsed,

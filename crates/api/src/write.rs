@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::db;
 use crate::error::ApiError;
-use crate::read::{Representation, negotiate, preferences, query_pairs};
+use crate::read::{Representation, environment, negotiate, preferences, query_pairs};
 use crate::startup::AppState;
 
 /// The body's media type.
@@ -172,12 +172,13 @@ pub async fn write(
     let client_addr = request.peer_addr().map(|addr| addr.ip().to_string());
     let strict = prefs.handling == Some(query::Handling::Strict);
 
+    let environment = environment(&state, &request)?;
     let catalog = state.catalog();
     let plan = policy::authorize_write(
         &state.policy,
         &catalog,
         &principal,
-        &state.environment,
+        &environment,
         &policy::WriteRequest {
             relation: &relation,
             kind,
