@@ -62,6 +62,9 @@ pub enum ApiError {
         /// echo the client's own input; never the DETAIL line.
         message: String,
         client_message: Option<String>,
+        /// For a bulk write: the index of the body element that fails (found by
+        /// `write::locate_failing_row`).
+        row: Option<usize>,
     },
     /// The statement ran past the statement timeout.
     #[error("statement timeout")]
@@ -114,6 +117,7 @@ impl ApiError {
             sqlstate: sqlstate.clone(),
             message: db.message().to_owned(),
             client_message,
+            row: None,
         };
         if *code == SqlState::QUERY_CANCELED {
             return ApiError::Timeout;
@@ -140,6 +144,7 @@ impl ApiError {
                     client_message: Some(
                         "Query result exceeds max-affected preference constraint".to_owned(),
                     ),
+                    row: None,
                 };
             }
             _ => {}
@@ -233,15 +238,27 @@ impl ApiError {
                 sqlstate,
                 client_message,
                 status,
+                row,
                 ..
-            } => body(
-                sqlstate,
-                client_message.clone().unwrap_or_else(|| {
-                    status
-                        .canonical_reason()
-                        .unwrap_or("Request refused by the database")
-                        .to_owned()
+            } => with(
+                body(
+                    sqlstate,
+                    client_message
+                        .clone()
+                        .or_else(|| constraint_message(sqlstate).map(str::to_owned))
+                        .unwrap_or_else(|| {
+                            status
+                                .canonical_reason()
+                                .unwrap_or("Request refused by the database")
+                                .to_owned()
+                        }),
+                ),
+                row.map(|row| {
+                    Value::String(format!(
+                        "The error is in element {row} of the body (counting from 0)."
+                    ))
                 }),
+                None,
             ),
             ApiError::Timeout => body("57014", "canceling statement due to statement timeout"),
             ApiError::Unavailable { .. } => body(
@@ -251,6 +268,18 @@ impl ApiError {
             ApiError::Internal { .. } => body("GH500", "Internal server error"),
         }
     }
+}
+
+/// What a constraint violation means, in words that name no column or constraint (a constraint
+/// name can reveal a hidden column; PostgreSQL's DETAIL line echoes stored values).
+fn constraint_message(sqlstate: &str) -> Option<&'static str> {
+    Some(match sqlstate {
+        "23505" => "The row duplicates a unique key",
+        "23503" => "The row references a row that does not exist, or is still referenced",
+        "23502" => "The row leaves a required column empty",
+        "23514" => "The row violates a check constraint",
+        _ => return None,
+    })
 }
 
 fn truncate(text: &str) -> String {

@@ -80,6 +80,10 @@ struct Raw {
     tls_key_file: Option<String>,
     log_format: Option<String>,
     log: Option<String>,
+    api_key_pepper: Option<String>,
+    api_key_pepper_file: Option<String>,
+    allow_cidrs: Option<String>,
+    trusted_proxies: Option<String>,
 }
 
 /// Every variable Gatehouse reads, for the README table and `deploy/env.example` (a test checks
@@ -114,6 +118,10 @@ pub const VARIABLES: &[&str] = &[
     "GATEHOUSE_TLS_KEY_FILE",
     "GATEHOUSE_LOG_FORMAT",
     "GATEHOUSE_LOG",
+    "GATEHOUSE_API_KEY_PEPPER",
+    "GATEHOUSE_API_KEY_PEPPER_FILE",
+    "GATEHOUSE_ALLOW_CIDRS",
+    "GATEHOUSE_TRUSTED_PROXIES",
 ];
 
 /// How the process logs.
@@ -150,6 +158,26 @@ pub struct JwtSettings {
     pub tenant_claim: String,
 }
 
+/// API keys (`gh_<id>_<secret>`): the pepper their hashes are keyed with. Without it, API keys
+/// are refused (`GH304`) and `gatehouse keys create` cannot make one.
+#[derive(Debug, Clone, Default)]
+pub struct ApiKeySettings {
+    /// `GATEHOUSE_API_KEY_PEPPER`: at least [`MIN_PEPPER_BYTES`] bytes.
+    pub pepper: Option<Secret>,
+}
+
+/// The shortest pepper accepted, in bytes.
+pub const MIN_PEPPER_BYTES: usize = 32;
+
+/// Who may reach the API, and through which proxies.
+#[derive(Debug, Clone, Default)]
+pub struct NetworkSettings {
+    /// `GATEHOUSE_ALLOW_CIDRS`: when not empty, requests from other addresses answer 403.
+    pub allow_cidrs: Vec<ipnet::IpNet>,
+    /// `GATEHOUSE_TRUSTED_PROXIES`: peers whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+}
+
 /// Typed, checked settings. Built from the environment by [`Settings::from_env`], or by hand
 /// (tests, the demo).
 #[derive(Debug, Clone)]
@@ -162,6 +190,8 @@ pub struct Settings {
     pub max_body_bytes: usize,
     pub encryption_key: Option<Secret>,
     pub jwt: JwtSettings,
+    pub api_keys: ApiKeySettings,
+    pub network: NetworkSettings,
     pub https: Option<HttpsFiles>,
     pub log_format: LogFormat,
     /// The log filter (`GATEHOUSE_LOG`, tracing's `EnvFilter` syntax), default `info`.
@@ -331,6 +361,13 @@ impl TryFrom<Raw> for Settings {
                     .jwt_tenant_claim
                     .unwrap_or_else(|| "tenant_id".to_owned()),
             },
+            api_keys: ApiKeySettings {
+                pepper: pepper(raw.api_key_pepper, raw.api_key_pepper_file)?,
+            },
+            network: NetworkSettings {
+                allow_cidrs: cidrs("ALLOW_CIDRS", raw.allow_cidrs)?,
+                trusted_proxies: cidrs("TRUSTED_PROXIES", raw.trusted_proxies)?,
+            },
             https,
             log_format: match raw.log_format.as_deref() {
                 None | Some("text") => LogFormat::Text,
@@ -374,6 +411,57 @@ fn secret(
         }
         (None, None) => Ok(None),
     }
+}
+
+/// `GATEHOUSE_API_KEY_PEPPER` (or `_FILE`): a secret of at least [`MIN_PEPPER_BYTES`] bytes.
+fn pepper(value: Option<String>, file: Option<String>) -> Result<Option<Secret>, ConfigError> {
+    let from_file = file.is_some();
+    let pepper = secret("API_KEY_PEPPER", value, file)?;
+    if let Some(pepper) = &pepper
+        && pepper.expose().len() < MIN_PEPPER_BYTES
+    {
+        let name = if from_file {
+            "API_KEY_PEPPER_FILE"
+        } else {
+            "API_KEY_PEPPER"
+        };
+        return Err(ConfigError::new(
+            name,
+            format!(
+                "too short: use at least {MIN_PEPPER_BYTES} random bytes \
+                 (e.g. `openssl rand -base64 48`)"
+            ),
+        ));
+    }
+    Ok(pepper)
+}
+
+/// A comma-separated list of CIDRs (`10.0.0.0/8, 192.168.1.7`); a bare address is a single-host
+/// network. Empty or unset: no entries.
+fn cidrs(name: &str, value: Option<String>) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+    let Some(list) = value else {
+        return Ok(Vec::new());
+    };
+    list.split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(|item| {
+            parse_cidr(item).ok_or_else(|| {
+                ConfigError::new(
+                    name,
+                    format!("{item:?} is not a CIDR (like 10.0.0.0/8) or an IP address"),
+                )
+            })
+        })
+        .collect()
+}
+
+/// A CIDR (`10.0.0.0/8`) or a bare address (`127.0.0.1`, `::1`). Host bits must be zero.
+pub fn parse_cidr(text: &str) -> Option<ipnet::IpNet> {
+    if let Ok(net) = text.parse::<ipnet::IpNet>() {
+        return (net.trunc() == net).then_some(net);
+    }
+    text.parse::<std::net::IpAddr>().ok().map(ipnet::IpNet::from)
 }
 
 fn number<T>(name: &str, value: Option<String>, min: T, max: T) -> Result<Option<T>, ConfigError>
@@ -535,6 +623,46 @@ mod tests {
         let settings =
             Settings::from_vars(vars(&[URL, ("GATEHOUSE_POOLSIZE", "5")])).expect("valid settings");
         assert_eq!(settings.unknown_variables, vec!["GATEHOUSE_POOLSIZE"]);
+    }
+
+    #[test]
+    fn pepper_must_be_long_enough_and_stays_secret() {
+        let message = error(&[URL, ("GATEHOUSE_API_KEY_PEPPER", "short-pepper")]);
+        assert!(message.starts_with("GATEHOUSE_API_KEY_PEPPER: too short"), "{message}");
+        assert!(!message.contains("short-pepper"), "{message}");
+        let pepper = "a-pepper-that-is-long-enough-0123456789";
+        let settings = Settings::from_vars(vars(&[URL, ("GATEHOUSE_API_KEY_PEPPER", pepper)]))
+            .expect("valid settings");
+        assert_eq!(
+            settings.api_keys.pepper.as_ref().map(Secret::expose),
+            Some(pepper)
+        );
+        assert!(!format!("{settings:?}").contains(pepper));
+    }
+
+    #[test]
+    fn cidr_lists_parse_and_name_the_variable() {
+        let settings = Settings::from_vars(vars(&[
+            URL,
+            ("GATEHOUSE_ALLOW_CIDRS", "10.0.0.0/8, 127.0.0.1,::1/128"),
+            ("GATEHOUSE_TRUSTED_PROXIES", ""),
+        ]))
+        .expect("valid settings");
+        let allow: Vec<String> = settings
+            .network
+            .allow_cidrs
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(allow, ["10.0.0.0/8", "127.0.0.1/32", "::1/128"]);
+        assert!(settings.network.trusted_proxies.is_empty());
+        let message = error(&[URL, ("GATEHOUSE_TRUSTED_PROXIES", "10.0.0.1/8")]);
+        assert!(
+            message.starts_with("GATEHOUSE_TRUSTED_PROXIES: \"10.0.0.1/8\" is not a CIDR"),
+            "{message}"
+        );
+        let message = error(&[URL, ("GATEHOUSE_ALLOW_CIDRS", "everyone")]);
+        assert!(message.starts_with("GATEHOUSE_ALLOW_CIDRS:"), "{message}");
     }
 
     #[test]

@@ -193,7 +193,42 @@ pub async fn write(
     )?;
     let statement = sql::render_write(&plan, output.format());
     let rollback = prefs.transaction == Some(query::Transaction::Rollback);
-    let result = db::write(&state, &principal, &statement, rollback).await?;
+    let written = db::write(&state, &principal, &statement, rollback).await;
+    let result = match written {
+        Err(ApiError::Database {
+            status,
+            sqlstate,
+            message,
+            client_message,
+            row: None,
+        }) if sqlstate.starts_with("22") || sqlstate.starts_with("23") => {
+            // Say which element of a bulk body fails.
+            let row = match payload.as_ref() {
+                Some(Value::Array(items)) if items.len() > 1 => {
+                    let probe = Probe {
+                        state: &state,
+                        principal: &principal,
+                        environment: &environment,
+                        relation: &relation,
+                        kind,
+                        request: &parsed,
+                        request_id: &request_id,
+                        client_addr: client_addr.as_deref(),
+                    };
+                    locate_failing_row(&probe, items).await
+                }
+                _ => None,
+            };
+            return Err(ApiError::Database {
+                status,
+                sqlstate,
+                message,
+                client_message,
+                row,
+            });
+        }
+        other => other?,
+    };
 
     if output == Representation::Object && representation && result.page_total != 1 {
         return Err(ApiError::NotSingular {
@@ -245,6 +280,65 @@ pub async fn write(
     } else {
         Ok(response.finish())
     }
+}
+
+/// What a probe of a bulk write needs: the same request with a shorter body.
+struct Probe<'a> {
+    state: &'a AppState,
+    principal: &'a policy::Principal,
+    environment: &'a policy::Environment,
+    relation: &'a str,
+    kind: policy::plan::WriteKind,
+    request: &'a query::Request,
+    request_id: &'a str,
+    client_addr: Option<&'a str>,
+}
+
+impl Probe<'_> {
+    /// Whether the first `count` elements write without error (always rolled back).
+    async fn succeeds(&self, items: &[Value]) -> Option<bool> {
+        let payload = Value::Array(items.to_vec());
+        let catalog = self.state.catalog();
+        let plan = policy::authorize_write(
+            &self.state.policy,
+            &catalog,
+            self.principal,
+            self.environment,
+            &policy::WriteRequest {
+                relation: self.relation,
+                kind: self.kind,
+                request: self.request,
+                payload: Some(&payload),
+                representation: false,
+                max_affected: None,
+                put: false,
+                request_id: self.request_id,
+                client_addr: self.client_addr,
+            },
+        )
+        .ok()?;
+        let statement = sql::render_write(&plan, sql::Format::Json);
+        match db::write(self.state, self.principal, &statement, true).await {
+            Ok(_) => Some(true),
+            Err(ApiError::Database { .. }) => Some(false),
+            Err(_) => None,
+        }
+    }
+}
+
+/// The index of the element of a failed bulk body that makes it fail: the shortest failing
+/// prefix, by bisection (about log2(n) rolled-back statements, on the error path only).
+async fn locate_failing_row(probe: &Probe<'_>, items: &[Value]) -> Option<usize> {
+    let (mut low, mut high) = (1, items.len());
+    while low < high {
+        let middle = low + (high - low) / 2;
+        if probe.succeeds(&items[..middle]).await? {
+            low = middle + 1;
+        } else {
+            high = middle;
+        }
+    }
+    Some(low - 1)
 }
 
 /// `/relation?pk=eq.value` for the first affected row, from the statement's key objects.
