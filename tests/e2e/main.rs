@@ -8,6 +8,7 @@ mod config;
 mod demo;
 mod embeds;
 mod health;
+mod matrix;
 mod openapi;
 mod read;
 mod rls;
