@@ -307,3 +307,43 @@ async fn bad_tokens_get_postgrest_codes() {
     let response = app.get("/customers").await;
     assert_eq!(response.status(), 401);
 }
+
+#[tokio::test]
+async fn rs256_and_es256_tokens_verify_against_the_jwks_file() {
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/src/auth/tests/fixtures");
+    let jwks = format!("{fixtures}/jwks.json");
+    let app = spawn_app_with(
+        SCHEMA,
+        Some(POLICY),
+        &[
+            ("GATEHOUSE_JWKS_FILE", &jwks),
+            ("GATEHOUSE_ENCRYPTION_KEY", ENCRYPTION_KEY),
+        ],
+    )
+    .await;
+    let claims = json!({"role": "reader", "tenant_id": "acme", "sub": "user-a"});
+    let sign = |algorithm, kid: &str, pem_file: &str| {
+        let pem = std::fs::read(format!("{fixtures}/{pem_file}")).expect("read key");
+        let key = match algorithm {
+            jsonwebtoken::Algorithm::RS256 => jsonwebtoken::EncodingKey::from_rsa_pem(&pem),
+            _ => jsonwebtoken::EncodingKey::from_ec_pem(&pem),
+        }
+        .expect("parse key");
+        let mut header = jsonwebtoken::Header::new(algorithm);
+        header.kid = Some(kid.to_owned());
+        jsonwebtoken::encode(&header, &claims, &key).expect("sign")
+    };
+    for jwt in [
+        sign(jsonwebtoken::Algorithm::RS256, "rsa-1", "rsa.pem"),
+        sign(jsonwebtoken::Algorithm::ES256, "ec-1", "ec.pem"),
+    ] {
+        let (status, answer) = get(&app, &jwt, "/customers?select=id").await;
+        assert_eq!(status, 200, "{answer}");
+        assert_eq!(body(&answer), json!([{"id": 1}]));
+    }
+    // A key that is not in the JWKS, under a known kid: refused.
+    let forged = sign(jsonwebtoken::Algorithm::RS256, "rsa-1", "rsa_other.pem");
+    let (status, answer) = get(&app, &forged, "/customers").await;
+    assert_eq!(status, 401, "{answer}");
+    assert_eq!(body(&answer)["code"], "PGRST301");
+}
