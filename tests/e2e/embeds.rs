@@ -213,3 +213,50 @@ async fn a_database_outage_answers_503_with_retry_after() {
     assert_eq!(body["code"], "PGRST001");
     assert!(!body.to_string().contains("gatehouse_app"), "{body}");
 }
+
+#[tokio::test]
+async fn planned_and_estimated_counts_follow_postgrest() {
+    let app = spawn_app_with(
+        "create table nums (id int primary key); \
+         insert into nums select generate_series(1, 1000); analyze nums;",
+        Some("[roles.anon]\n[tables.nums]\nroles.anon = { operations = [\"select\"] }\n"),
+        &[("GATEHOUSE_MAX_ROWS", "10")],
+    )
+    .await;
+    let range = |prefer: &'static str, path: &'static str| {
+        let app = &app;
+        async move {
+            let response = app
+                .http
+                .get(format!("{}{path}", app.api))
+                .header("prefer", prefer)
+                .send()
+                .await
+                .expect("send");
+            assert_eq!(response.headers()["preference-applied"], prefer);
+            response.headers()["content-range"]
+                .to_str()
+                .expect("text")
+                .to_owned()
+        }
+    };
+    // The planner knows the table's size after ANALYZE.
+    assert_eq!(
+        range("count=planned", "/nums?select=id&order=id").await,
+        "0-9/1000"
+    );
+    // Estimated: beyond the row cap, the planner's figure...
+    assert_eq!(
+        range("count=estimated", "/nums?select=id&order=id").await,
+        "0-9/1000"
+    );
+    // ...within it, the exact count.
+    assert_eq!(
+        range("count=estimated", "/nums?select=id&id=lte.3").await,
+        "0-2/3"
+    );
+    assert_eq!(
+        range("count=exact", "/nums?select=id&id=gt.995").await,
+        "0-4/5"
+    );
+}

@@ -17,6 +17,8 @@ pub struct Page {
     pub total: Option<i64>,
     pub page_total: i64,
     pub body: Option<String>,
+    /// The planner's estimate of the total, when a count plan was run.
+    pub planned: Option<i64>,
 }
 
 const SETTINGS_SQL: &str = "select set_config('statement_timeout', $1, true), \
@@ -70,6 +72,7 @@ pub async fn read(
     state: &AppState,
     principal: &policy::Principal,
     statement: &sql::Statement,
+    count_plan: Option<&sql::Statement>,
 ) -> Result<Page, ApiError> {
     let client = state.read_connection().await?;
     let (types, values) = bind(&statement.params);
@@ -89,22 +92,63 @@ pub async fn read(
         .map(|v| v.as_ref() as &(dyn ToSql + Sync))
         .collect();
 
-    // All four are polled together, so they leave in one flight; a failure in the middle
-    // aborts the transaction, and COMMIT then rolls it back.
+    let explain = match count_plan {
+        Some(plan) => {
+            let (types, values) = bind(&plan.params);
+            let prepared = client
+                .prepare_typed_cached(&plan.sql, &types)
+                .await
+                .map_err(|err| ApiError::from_db(&err))?;
+            Some((prepared, values))
+        }
+        None => None,
+    };
+    let explain_refs: Option<Vec<&(dyn ToSql + Sync)>> = explain.as_ref().map(|(_, values)| {
+        values
+            .iter()
+            .map(|v| v.as_ref() as &(dyn ToSql + Sync))
+            .collect()
+    });
+
+    // All are polled together, so they leave in one flight; a failure in the middle aborts
+    // the transaction, and COMMIT then rolls it back.
     let begin = client.batch_execute("begin transaction read only");
     let set = client.query_one(&setup, &setting_refs);
     let query = client.query_one(&prepared, &value_refs);
+    let planned = async {
+        match (&explain, &explain_refs) {
+            (Some((statement, _)), Some(refs)) => client.query_one(statement, refs).await.map(Some),
+            _ => Ok(None),
+        }
+    };
     let commit = client.batch_execute("commit");
-    let (begun, set, row, committed) = futures_util::join!(begin, set, query, commit);
+    let (begun, set, row, planned, committed) =
+        futures_util::join!(begin, set, query, planned, commit);
     begun.map_err(|err| ApiError::from_db(&err))?;
     set.map_err(|err| ApiError::from_db(&err))?;
     let row = row.map_err(|err| ApiError::from_db(&err))?;
+    let planned = planned.map_err(|err| ApiError::from_db(&err))?;
     committed.map_err(|err| ApiError::from_db(&err))?;
     Ok(Page {
         total: row.try_get("total").map_err(internal)?,
         page_total: row.try_get("page_total").map_err(internal)?,
         body: row.try_get("body").map_err(internal)?,
+        planned: match planned {
+            Some(row) => plan_rows(&row.try_get::<_, serde_json::Value>(0).map_err(internal)?),
+            None => None,
+        },
     })
+}
+
+/// `Plan Rows` of the top plan node in `explain (format json)` output.
+#[allow(
+    clippy::cast_possible_truncation,
+    reason = "rounded and clamped to a range an i64 holds exactly"
+)]
+fn plan_rows(explain: &serde_json::Value) -> Option<i64> {
+    let rows = explain.get(0)?.get("Plan")?.get("Plan Rows")?.as_f64()?;
+    // The planner's estimate is a float; a count is a whole, non-negative number.
+    Some(rows.round().clamp(0.0, 9.0e15) as i64)
 }
 
 fn internal(err: tokio_postgres::Error) -> ApiError {

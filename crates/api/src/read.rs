@@ -163,7 +163,21 @@ pub async fn get(
         },
     )?;
     let statement = sql::render_read(&plan, representation.format());
-    let page = db::read(&state, &principal, &statement).await?;
+    let count_plan = sql::render_count_plan(&plan);
+    let mut page = db::read(&state, &principal, &statement, count_plan.as_ref()).await?;
+    page.total = match (preferences.count, page.total) {
+        (Some(query::Count::Planned), _) => page.planned,
+        // Estimated: exact up to the row cap, the planner's estimate beyond it.
+        (Some(query::Count::Estimated), Some(total))
+            if plan
+                .plan()
+                .count_cap
+                .is_some_and(|cap| u64::try_from(total).unwrap_or(0) > cap) =>
+        {
+            page.planned.map(|planned| planned.max(total))
+        }
+        (_, total) => total,
+    };
 
     if representation == Representation::Object && page.page_total != 1 {
         return Err(ApiError::NotSingular {

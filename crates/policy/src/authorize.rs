@@ -53,8 +53,9 @@ pub struct Environment {
     pub schema: String,
     /// The server's cap on rows per response (`GATEHOUSE_MAX_ROWS`).
     pub max_rows: Option<u64>,
-    /// The key for encrypted columns; its `Debug` is hidden by [`Param`].
-    pub encryption_key: Option<String>,
+    /// The keys of encrypted columns, newest first (`GATEHOUSE_ENCRYPTION_KEYS`); its `Debug`
+    /// prints only the ids.
+    pub encryption_key: Option<crate::Keyring>,
 }
 
 /// A read request as the API hands it over.
@@ -237,7 +238,11 @@ pub fn authorize_read(
         query::Count::Planned => plan::Count::Planned,
         query::Count::Estimated => plan::Count::Estimated,
     });
-    Ok(Authorized::new(plan::Read { root, count }))
+    Ok(Authorized::new(plan::Read {
+        root,
+        count,
+        count_cap: env.max_rows,
+    }))
 }
 
 struct Resolver<'a> {
@@ -277,7 +282,7 @@ impl<'a> Resolver<'a> {
             written,
             relation,
             rights,
-            key: self.env.encryption_key.as_deref(),
+            keys: self.env.encryption_key.as_ref(),
         };
         let mut outputs = Vec::new();
         let mut exists = Vec::new();
@@ -432,7 +437,7 @@ impl<'a> Resolver<'a> {
             written,
             relation,
             rights: &everything,
-            key: None,
+            keys: None,
         };
         rows.conditions
             .iter()
@@ -765,7 +770,7 @@ struct Columns<'r> {
     written: &'r str,
     relation: &'r Relation,
     rights: &'r TableRights,
-    key: Option<&'r str>,
+    keys: Option<&'r crate::Keyring>,
 }
 
 impl Columns<'_> {
@@ -805,18 +810,22 @@ impl Columns<'_> {
     /// How a column is shown to the role, `None` when it is hidden.
     fn reveal(&self, name: &str) -> Result<Option<Reveal>, Error> {
         let access = self.rights.column(name);
-        let key = || {
-            self.key
-                .map(|key| Param::Secret(key.to_owned()))
+        let keys = || {
+            self.keys
+                .map(crate::Keyring::decryption)
                 .ok_or(Error::EncryptionKeyMissing)
         };
         Ok(match access.read {
             Read::Hidden => None,
-            Read::Plain if access.encrypted => Some(Reveal::Decrypted { key: key()? }),
+            Read::Plain if access.encrypted => Some(Reveal::Decrypted { keys: keys()? }),
             Read::Plain => Some(Reveal::Plain),
             Read::Masked(kind) => Some(Reveal::Masked {
                 kind,
-                decrypt_key: if access.encrypted { Some(key()?) } else { None },
+                decrypt: if access.encrypted {
+                    Some(keys()?)
+                } else {
+                    None
+                },
             }),
         })
     }

@@ -153,13 +153,36 @@ pub enum Operand {
 pub enum Reveal {
     /// As stored.
     Plain,
-    /// Masked; decrypted first when `decrypt_key` is set.
+    /// Masked; decrypted first when `decrypt` is set.
     Masked {
         kind: MaskKind,
-        decrypt_key: Option<Param>,
+        decrypt: Option<Decryption>,
     },
-    /// Decrypted with `pgp_sym_decrypt(column, key)`.
-    Decrypted { key: Param },
+    /// Decrypted with `gatehouse.decrypt(column, ids, keys, legacy)`.
+    Decrypted { keys: Decryption },
+}
+
+/// What decrypting an encrypted column binds: every configured key with its id, and the id of
+/// the key for ciphertext written without a key id (legacy `pgp_sym_encrypt` output). Rendered
+/// `gatehouse.decrypt(column, $ids::text[], array[$key1::text, …], $legacy::text)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decryption {
+    /// The key ids, newest first: one [`Param::TextArray`].
+    pub ids: Param,
+    /// The keys in the order of `ids`, each a [`Param::Secret`].
+    pub keys: Vec<Param>,
+    /// The legacy key's id: a [`Param::Text`].
+    pub legacy: Param,
+}
+
+/// What encrypting a value binds: the newest key and its id, which is stored with the
+/// ciphertext. Rendered `gatehouse.encrypt(value, $id::text, $key::text)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Encryption {
+    /// The key id: a [`Param::Text`].
+    pub id: Param,
+    /// The key: a [`Param::Secret`].
+    pub key: Param,
 }
 
 /// One key of the output object.
@@ -293,6 +316,9 @@ pub enum Count {
 pub struct Read {
     pub root: Node,
     pub count: Option<Count>,
+    /// For `count=estimated`: count exactly up to this many rows (the server's row cap), and
+    /// beyond it use the planner's estimate.
+    pub count_cap: Option<u64>,
 }
 
 /// Settings to apply in the transaction with `set_config(name, value, true)`: the role, the
@@ -341,8 +367,9 @@ pub struct WriteColumn {
 pub enum WriteSource {
     /// The payload's key of the same name (bound: keys are parameters).
     Payload { key: String },
-    /// The payload's key, encrypted with `pgp_sym_encrypt(value, key)` on the way in.
-    Encrypted { key: String, secret: Param },
+    /// The payload's key, encrypted on the way in with the newest key
+    /// (`gatehouse.encrypt(value, id, key)`).
+    Encrypted { key: String, encryption: Encryption },
     /// A fixed value from the server, cast to the column's type: the caller's tenant.
     Fixed(Param),
 }
@@ -377,6 +404,20 @@ pub struct Audit {
     pub role: String,
     pub tenant: Option<String>,
     pub client_addr: Option<String>,
+}
+
+/// `gatehouse reencrypt` on one table: rewrite, a page of rows at a time (keyset by primary
+/// key), every encrypted column whose value is not under the newest key. Made by
+/// `PolicyFile::reencrypt_plans` from the policy's `encrypted` lists and the catalog.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reencrypt {
+    pub table: Table,
+    /// The primary key's columns and types, in key order.
+    pub primary_key: Vec<(Ident, TypeName)>,
+    /// The table's encrypted columns.
+    pub columns: Vec<Ident>,
+    pub decryption: Decryption,
+    pub encryption: Encryption,
 }
 
 /// A write (POST, PATCH, DELETE, PUT).

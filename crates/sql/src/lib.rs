@@ -11,7 +11,7 @@
 //! All text goes through one writer (`writer.rs`) with a handful of verbs: fixed text, quoted
 //! identifiers and types from the catalog, generated aliases, and bound parameters. Every value
 //! from a request (filter operands, JSON keys and indexes, output keys, limits, the encryption
-//! key) is a parameter; none is ever spliced into the text.
+//! keys and their ids) is a parameter; none is ever spliced into the text.
 //!
 //! [`render_write`] takes a `policy::plan::Authorized<Write>` (insert, upsert, update,
 //! delete) and returns one statement of data-modifying CTEs that makes the change, writes its
@@ -20,22 +20,29 @@
 //! caller's, `max-affected`), raising one of the [`sqlstate`] codes otherwise. It yields one
 //! row: `page_total` (`int8`), `body` (`text`, the representation when asked, else `NULL`) and
 //! `keys` (`text`, the affected rows' primary keys as a JSON array of objects). It needs the
-//! function `gatehouse.check` (migration 0002) and pgcrypto for encrypted columns.
+//! function `gatehouse.check` (migration 0002), and for encrypted columns pgcrypto and the
+//! functions of migration 0004 (`gatehouse.encrypt`, `gatehouse.decrypt`; see `crypto.rs`).
+//!
+//! [`render_reencrypt`] renders one page of `gatehouse reencrypt`: the encrypted columns of a
+//! table rewritten under the newest key, keyset-paged by primary key.
 //!
 //! What this crate deliberately does not do: no IO (it never sees a connection), no
 //! authorization or name resolution (the plan arrives resolved and guarded), no HTTP, and no
 //! mapping of database errors (the caller classifies SQLSTATEs, [`sqlstate`] among them).
 
 mod condition;
+mod crypto;
 mod csv;
 mod output;
 mod read;
+mod reencrypt;
 mod rls;
 mod write;
 mod writer;
 
 pub use policy::plan::Param;
-pub use read::render_read;
+pub use read::{render_count_plan, render_read};
+pub use reencrypt::render_reencrypt;
 pub use rls::rls_script;
 pub use write::{render_write, sqlstate};
 

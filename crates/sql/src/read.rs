@@ -26,9 +26,11 @@
 //!   <guards>)`. Nothing else here looks at `inner`.
 //! - Limit and offset are bound (`limit cast($n::text as int8)`), so statements differing only
 //!   in the page share their text (and a prepared-statement cache entry).
-//! - `total`: `count(*)` over the root with its filters and guards and without limit and
-//!   offset, for every requested count (`planned` and `estimated` are counted exactly too, for
-//!   now); `null` when none is asked.
+//! - `total`: for `count=exact`, `count(*)` over the root with its filters and guards and
+//!   without limit and offset; for `count=estimated`, the same capped at the server's row cap
+//!   plus one (beyond it the caller uses the planner's estimate); `null` for `count=planned`
+//!   and when none is asked. [`render_count_plan`] renders the `explain` whose `Plan Rows` is
+//!   the planner's estimate; the API sends it in the same flight.
 
 use policy::plan::{self, Authorized, Embed, Link, Node, Order, Param, Table};
 use policy::plan::{Direction, Nulls};
@@ -53,19 +55,45 @@ pub fn render_read(plan: &Authorized<plan::Read>, format: Format) -> Statement {
     window(&mut w, root.limit, root.offset);
     w.push(") select ");
 
-    match read.count {
-        Some(plan::Count::Exact | plan::Count::Planned | plan::Count::Estimated) => {
+    match (read.count, read.count_cap) {
+        (Some(plan::Count::Exact), _) | (Some(plan::Count::Estimated), None) => {
             w.push("(select count(*)");
             let n = w.fresh();
             from_where(&mut w, root, n, None, &[]);
             w.push(")");
         }
-        None => w.push("null::int8"),
+        (Some(plan::Count::Estimated), Some(cap)) => {
+            // Exact up to the cap (one more row tells "beyond"); the caller then takes the
+            // planner's estimate from `render_count_plan`.
+            w.push("(select count(*) from (select 1");
+            let n = w.fresh();
+            from_where(&mut w, root, n, None, &[]);
+            window(&mut w, Some(cap.saturating_add(1)), None);
+            w.push(") pgrst_capped)");
+        }
+        (Some(plan::Count::Planned) | None, _) => w.push("null::int8"),
     }
     w.push(" as total, count(*) as page_total, ");
     body(&mut w, root, format);
     w.push(" as body from pgrst_source");
     w.finish()
+}
+
+/// For `count=planned` and `count=estimated`: `explain (format json)` of the root's filtered,
+/// guarded rows, whose `Plan Rows` is the planner's estimate of the total. `None` otherwise.
+pub fn render_count_plan(plan: &Authorized<plan::Read>) -> Option<Statement> {
+    let read = plan.plan();
+    if !matches!(
+        read.count,
+        Some(plan::Count::Planned | plan::Count::Estimated)
+    ) {
+        return None;
+    }
+    let mut w = Writer::new();
+    w.push("explain (format json) select 1");
+    let n = w.fresh();
+    from_where(&mut w, &read.root, n, None, &[]);
+    Some(w.finish())
 }
 
 /// One row of the body, on the rows of node `n`: its JSON object as `_j`, or its CSV line as
