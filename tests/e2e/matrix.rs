@@ -301,10 +301,14 @@ async fn startup_refuses_a_policy_that_names_what_does_not_exist() {
         &[("GATEHOUSE_POLICY_FILE", &path_text)],
     ))
     .await;
+    std::fs::remove_file(&path).ok();
     let Err(err) = result else {
         panic!("started with a bad policy");
     };
     let message = err.to_string();
     assert!(message.contains("surprise"), "{message}");
-    assert!(message.contains(":7:1:"), "the unknown key's line: {message}");
+    assert!(
+        message.contains(":7:1:"),
+        "the unknown key's line: {message}"
+    );
 }

@@ -66,6 +66,7 @@ async fn enable_rls(app: &TestApp, policy: &str) {
         .env("GATEHOUSE_LOG", "warn")
         .output()
         .expect("run gatehouse policy rls");
+    std::fs::remove_file(&path).ok();
     assert!(
         output.status.success(),
         "{}",
