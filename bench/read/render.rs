@@ -35,7 +35,8 @@ use std::process::ExitCode;
 const SETTINGS_SQL: &str = "select set_config('statement_timeout', :gh_timeout, true), \
      set_config('gatehouse.role', :gh_role, true), \
      set_config('gatehouse.tenant', '', true), \
-     set_config('gatehouse.subject', '', true)";
+     set_config('gatehouse.subject', '', true), \
+     set_config('gatehouse.cross_tenant', :gh_cross_tenant, true)";
 
 /// One line of `scenarios.tsv`.
 #[derive(Debug)]
@@ -118,7 +119,11 @@ fn run(catalog: &Path, policy: &Path, scenarios: &Path, out: &Path) -> Result<()
         for (name, value) in &defs {
             writeln!(defs_text, "-D{name}={value}").map_err(|e| e.to_string())?;
         }
-        for (name, value) in [("gh_timeout", "10000"), ("gh_role", "anon")] {
+        for (name, value) in [
+            ("gh_timeout", "10000"),
+            ("gh_role", "anon"),
+            ("gh_cross_tenant", "false"),
+        ] {
             writeln!(defs_text, "-D{name}={value}").map_err(|e| e.to_string())?;
         }
         let header = format!(

@@ -58,7 +58,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 if [ ${#VARIANTS[@]} -eq 0 ]; then
-    VARIANTS=("gatehouse=$ROOT/target/release/gatehouse")
+    VARIANTS=("gatehouse=${CARGO_TARGET_DIR:-$ROOT/target}/release/gatehouse")
 fi
 for tool in wrk pgbench psql openssl curl; do
     command -v "$tool" >/dev/null || { echo "$tool is missing (apt-get install wrk postgresql-client openssl curl)" >&2; exit 1; }
@@ -240,7 +240,7 @@ for round in $(seq "$ROUNDS"); do
         for variant in "${VARIANTS[@]}"; do
             name=${variant%%=*}
             echo -e "$round\t$s\t$name\t$(run_wrk "${API[$name]}" "$OUT/$s.lua" "${PID[$name]}")" >> "$RAW"
-            if [ "$s" = "${SCENARIOS[0]}" ]; then
+            if [ "$s" = "${SCENARIOS[0]}" ] && [ "$variant" = "${VARIANTS[0]}" ]; then
                 echo -e "$round\t$s\t$name+jwt\t$(run_wrk "${API[$name]}" "$OUT/$s.lua" "${PID[$name]}" "Authorization: Bearer $JWT")" >> "$RAW"
             fi
         done
@@ -260,7 +260,7 @@ rows_of() { # scenario: the servers' rows
     local variant
     for variant in "${VARIANTS[@]}"; do
         echo "${variant%%=*}"
-        [ "$1" = "${SCENARIOS[0]}" ] && echo "${variant%%=*}+jwt"
+        [ "$1" = "${SCENARIOS[0]}" ] && [ "$variant" = "${VARIANTS[0]}" ] && echo "${variant%%=*}+jwt"
     done
 }
 {

@@ -93,7 +93,11 @@ async fn app(policy: &str) -> TestApp {
     spawn_app_with(
         SCHEMA,
         Some(policy),
-        &[("GATEHOUSE_JWT_SECRET", JWT_SECRET)],
+        &[
+            ("GATEHOUSE_JWT_SECRET", JWT_SECRET),
+            // The policies encrypt a column: serving needs a key.
+            ("GATEHOUSE_ENCRYPTION_KEY", "e2e-openapi-key"),
+        ],
     )
     .await
 }
@@ -438,7 +442,11 @@ async fn the_committed_demo_document_is_current() {
     let app = spawn_app_with(
         &sql,
         Some(DEMO_POLICY),
-        &[("GATEHOUSE_JWT_SECRET", JWT_SECRET)],
+        &[
+            ("GATEHOUSE_JWT_SECRET", JWT_SECRET),
+            // The demo policy encrypts a column: serving needs its key.
+            ("GATEHOUSE_ENCRYPTION_KEY", "e2e-demo-key"),
+        ],
     )
     .await;
     let policy = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("demo/policy.toml");

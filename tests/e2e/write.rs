@@ -754,7 +754,7 @@ async fn encrypted_columns_are_stored_as_ciphertext() {
     .await;
     assert_eq!(answer.status, 201, "{}", answer.body);
     assert_eq!(answer.json()[0]["ssn"], "123-45-6789");
-    let stored = rows(&app, "select encode(ssn, 'escape') as raw, pgp_sym_decrypt(ssn, 'e2e-write-encryption-key') as plain from customers").await;
+    let stored = rows(&app, "select encode(ssn, 'escape') as raw, gatehouse.decrypt(ssn, array['default'], array['e2e-write-encryption-key'], 'default') as plain from customers").await;
     assert!(
         !stored[0]["raw"]
             .as_str()

@@ -3,7 +3,8 @@
 //!
 //! - No header: the `anon` role, if the policy declares it; else [`AuthError::Unauthenticated`].
 //! - `Bearer <jwt>`: verified with the HS256 secret (`GATEHOUSE_JWT_SECRET`) or an RS256/ES256
-//!   key of the JWKS file (`GATEHOUSE_JWKS_FILE`, chosen by `kid`). Each key has one algorithm,
+//!   key of the JWKS file (`GATEHOUSE_JWKS_FILE`) or URL (`GATEHOUSE_JWKS_URL`, see [`remote`]),
+//!   chosen by `kid`. Each key has one algorithm,
 //!   fixed at startup; the token's header only selects a key, so `alg: none` and algorithm
 //!   confusion (an HS256 token "signed" with a public key) are refused. Header members that
 //!   carry keys or point at them (`jwk`, `jku`, `x5u`, `x5c`) are ignored: we only trust our own
@@ -12,7 +13,10 @@
 //! - The role is the role claim (`GATEHOUSE_JWT_ROLE_CLAIM`, a top-level string claim); it must
 //!   be present and declared by the policy. The tenant is the tenant claim (string or number);
 //!   without it the principal has [`policy::Tenant::Missing`] and tenant-scoped tables refuse it.
-//! - `Bearer gh_…` is an API key: [`AuthError::ApiKeysUnsupported`] for now.
+//! - `Bearer gh_…` is an API key. Keys are checked against the database by
+//!   [`crate::gate`], which runs before every handler; this module refuses them
+//!   ([`AuthError::ApiKeysDisabled`]) so that a request that did not pass the gate cannot use
+//!   one.
 //!
 //! This module does not know HTTP: it reports a code and a status, and `api::error` turns them
 //! into a response. It does no IO after startup (the JWKS file is read once, by
@@ -21,6 +25,7 @@
 mod claims;
 mod error;
 mod keys;
+pub mod remote;
 #[cfg(test)]
 mod tests;
 
@@ -54,6 +59,10 @@ pub struct Authenticator {
     role_claim: String,
     tenant_claim: String,
     roles: BTreeSet<String>,
+    /// `GATEHOUSE_JWKS_URL`: used instead of the file's keys.
+    remote: Option<std::sync::Arc<remote::RemoteJwks>>,
+    /// The remote set's refresh task, stopped with the authenticator.
+    refresher: Option<crate::apikey::listener::AbortOnDrop<()>>,
 }
 
 impl Authenticator {
@@ -123,7 +132,49 @@ impl Authenticator {
             role_claim: settings.role_claim.clone(),
             tenant_claim: settings.tenant_claim.clone(),
             roles: roles.into_iter().map(Into::into).collect(),
+            remote: None,
+            refresher: None,
         })
+    }
+
+    /// Verifies JWTs with the key set at `url` (`GATEHOUSE_JWKS_URL`) instead of the file's:
+    /// fetches it now (a failure is a configuration error naming the variable) and refreshes it
+    /// in the background. `None` leaves the authenticator as it is.
+    pub async fn with_remote_jwks(mut self, url: Option<&url::Url>) -> Result<Self, ConfigError> {
+        let Some(url) = url else {
+            return Ok(self);
+        };
+        let error = |problem: String| ConfigError {
+            variable: "GATEHOUSE_JWKS_URL".to_owned(),
+            problem,
+        };
+        let remote = std::sync::Arc::new(remote::RemoteJwks::new(url.clone()).map_err(error)?);
+        let count = remote.fetch().await.map_err(error)?;
+        tracing::info!(url = %url, keys = count, "JWKS fetched");
+        self.refresher = Some(crate::apikey::listener::AbortOnDrop(tokio::spawn(
+            std::sync::Arc::clone(&remote).run(),
+        )));
+        self.remote = Some(remote);
+        Ok(self)
+    }
+
+    /// When a token was refused for naming a key we do not have, and keys come from a URL:
+    /// fetch the set again (rate-limited). Whether trying the token again can help.
+    pub async fn refresh_for(&self, refused: &AuthError) -> bool {
+        let unknown_key = matches!(
+            refused,
+            AuthError::InvalidToken(TokenProblem::UnknownKid | TokenProblem::NoKeyForAlgorithm)
+        );
+        match &self.remote {
+            Some(remote) if unknown_key => remote.refresh_for_unknown_kid().await,
+            _ => false,
+        }
+    }
+
+    /// The principal of a bare token (from a cookie): as [`Authenticator::authenticate`] with
+    /// `Bearer <token>`.
+    pub fn authenticate_token(&self, token: &str) -> Result<Principal, AuthError> {
+        self.token_at(token.trim(), unix_now())
     }
 
     /// Whether requests without credentials are served (as [`ANON_ROLE`]).
@@ -145,8 +196,15 @@ impl Authenticator {
             return self.anonymous();
         };
         let token = bearer_token(header)?;
+        self.token_at(token, now)
+    }
+
+    fn token_at(&self, token: &str, now: i64) -> Result<Principal, AuthError> {
+        if token.is_empty() {
+            return Err(AuthError::EmptyToken);
+        }
         if token.starts_with(API_KEY_PREFIX) {
-            return Err(AuthError::ApiKeysUnsupported);
+            return Err(AuthError::ApiKeysDisabled);
         }
         let claims = self.verify(token, now)?;
         self.principal(claims)
@@ -166,7 +224,7 @@ impl Authenticator {
 
     /// Checks the signature with the key the header selects, then the registered claims.
     fn verify(&self, token: &str, now: i64) -> Result<Map<String, Value>, AuthError> {
-        if self.keys.is_empty() {
+        if self.keys.is_empty() && self.remote.is_none() {
             return Err(AuthError::NoKeysConfigured);
         }
         let found = token.split('.').count();
@@ -178,10 +236,18 @@ impl Authenticator {
         // a failure there is the header's, not the payload's.
         jsonwebtoken::decode_header(token)
             .map_err(|_| AuthError::InvalidToken(TokenProblem::Undecodable))?;
-        let key = self
-            .keys
-            .select(header.algorithm, header.kid.as_deref())
-            .map_err(AuthError::InvalidToken)?;
+        let remote = self.remote.as_ref().map(|remote| remote.keys());
+        let jwks: &[keys::Key] = match &remote {
+            Some(keys) => keys,
+            None => &self.keys.jwks,
+        };
+        let key = keys::select(
+            self.keys.secret.as_ref(),
+            jwks,
+            header.algorithm,
+            header.kid.as_deref(),
+        )
+        .map_err(AuthError::InvalidToken)?;
 
         // jsonwebtoken checks the signature with the key's own algorithm; we check the claims
         // ourselves (PostgREST's rules and messages), so its claim validation is off.
@@ -230,7 +296,7 @@ impl Authenticator {
 }
 
 /// The token of `Bearer <token>` (scheme case-insensitive, as RFC 7235 says).
-fn bearer_token(header: &str) -> Result<&str, AuthError> {
+pub(crate) fn bearer_token(header: &str) -> Result<&str, AuthError> {
     let header = header.trim();
     if header.is_empty() {
         return Err(AuthError::EmptyToken);

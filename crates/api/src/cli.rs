@@ -54,10 +54,25 @@ enum Command {
         #[arg(long)]
         output: Option<std::path::PathBuf>,
     },
+    /// API keys: create, list, rotate, revoke (run as the owner role, with the pepper).
+    Keys {
+        #[command(subcommand)]
+        command: commands::keys::KeysCommand,
+    },
     /// Gatehouse's own schema (gatehouse.*): run as a role with CREATE on the database.
     Migrate {
         #[command(subcommand)]
         command: commands::migrate::MigrateCommand,
+    },
+    /// Rewrite encrypted columns under the newest key of GATEHOUSE_ENCRYPTION_KEYS, in batches
+    /// (safe to interrupt and rerun); run as an owner role.
+    Reencrypt {
+        /// Rows per batch; each batch is its own transaction.
+        #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+        batch: u64,
+        /// Only this table (`name` or `schema.name`).
+        #[arg(long, value_name = "TABLE")]
+        table: Option<String>,
     },
 }
 
@@ -105,6 +120,10 @@ pub fn main() -> ExitCode {
                 commands::openapi::run(settings()?, role.as_deref(), output.as_deref()).await
             }
             Command::Migrate { command } => commands::migrate::run(settings()?, command).await,
+            Command::Keys { command } => commands::keys::run(settings()?, command).await,
+            Command::Reencrypt { batch, table } => {
+                commands::reencrypt::run(settings()?, batch, table.as_deref()).await
+            }
         }
     });
     match result {

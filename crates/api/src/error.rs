@@ -500,6 +500,13 @@ impl ResponseError for ApiError {
         {
             response.insert_header((header::WWW_AUTHENTICATE, value));
         }
+        if let ApiError::Auth(err) = self {
+            for (name, value) in err.headers() {
+                if let Ok(value) = HeaderValue::from_str(&value) {
+                    response.insert_header((name, value));
+                }
+            }
+        }
         if status == StatusCode::SERVICE_UNAVAILABLE {
             response.insert_header((
                 header::RETRY_AFTER,

@@ -7,11 +7,14 @@
 //! from requests (`sql`); it wires those together and talks to the database through `pg`.
 
 pub mod admin;
+pub mod apikey;
 pub mod auth;
 pub mod cli;
 pub mod commands;
 pub mod db;
+pub mod encryption;
 pub mod error;
+pub mod gate;
 pub mod openapi;
 pub mod read;
 pub mod settings;

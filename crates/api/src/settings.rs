@@ -70,6 +70,8 @@ struct Raw {
     max_body_bytes: Option<String>,
     encryption_key: Option<String>,
     encryption_key_file: Option<String>,
+    encryption_keys: Option<String>,
+    encryption_keys_file: Option<String>,
     jwt_secret: Option<String>,
     jwt_secret_file: Option<String>,
     jwks_file: Option<String>,
@@ -108,6 +110,8 @@ pub const VARIABLES: &[&str] = &[
     "GATEHOUSE_MAX_BODY_BYTES",
     "GATEHOUSE_ENCRYPTION_KEY",
     "GATEHOUSE_ENCRYPTION_KEY_FILE",
+    "GATEHOUSE_ENCRYPTION_KEYS",
+    "GATEHOUSE_ENCRYPTION_KEYS_FILE",
     "GATEHOUSE_JWT_SECRET",
     "GATEHOUSE_JWT_SECRET_FILE",
     "GATEHOUSE_JWKS_FILE",
@@ -188,7 +192,9 @@ pub struct Settings {
     pub policy_file: Option<PathBuf>,
     pub max_rows: Option<u64>,
     pub max_body_bytes: usize,
-    pub encryption_key: Option<Secret>,
+    /// The keys of encrypted columns, newest first (`GATEHOUSE_ENCRYPTION_KEYS`, or the one
+    /// key of `GATEHOUSE_ENCRYPTION_KEY` with the id `default`). `Debug` shows only the ids.
+    pub encryption_keys: Option<policy::Keyring>,
     pub jwt: JwtSettings,
     pub api_keys: ApiKeySettings,
     pub network: NetworkSettings,
@@ -344,10 +350,25 @@ impl TryFrom<Raw> for Settings {
             max_rows: number("MAX_ROWS", raw.max_rows, 1, u64::MAX)?.or(Some(1000)),
             max_body_bytes: number("MAX_BODY_BYTES", raw.max_body_bytes, 1, 1 << 30)?
                 .unwrap_or(1 << 20),
-            encryption_key: secret(
-                "ENCRYPTION_KEY",
-                raw.encryption_key,
-                raw.encryption_key_file,
+            encryption_keys: encryption_keys(
+                secret(
+                    "ENCRYPTION_KEY",
+                    raw.encryption_key,
+                    raw.encryption_key_file.clone(),
+                )?,
+                secret(
+                    "ENCRYPTION_KEYS",
+                    raw.encryption_keys,
+                    raw.encryption_keys_file.clone(),
+                )?
+                .map(|list| {
+                    let variable = if raw.encryption_keys_file.is_some() {
+                        "ENCRYPTION_KEYS_FILE"
+                    } else {
+                        "ENCRYPTION_KEYS"
+                    };
+                    (variable, list)
+                }),
             )?,
             jwt: JwtSettings {
                 secret: secret("JWT_SECRET", raw.jwt_secret, raw.jwt_secret_file)?,
@@ -383,6 +404,46 @@ impl TryFrom<Raw> for Settings {
             unknown_variables: Vec::new(),
         })
     }
+}
+
+/// The keys of encrypted columns: `GATEHOUSE_ENCRYPTION_KEY` (one key, id `default`) or
+/// `GATEHOUSE_ENCRYPTION_KEYS` (a list, read from the variable named with it), not both.
+fn encryption_keys(
+    single: Option<Secret>,
+    list: Option<(&str, Secret)>,
+) -> Result<Option<policy::Keyring>, ConfigError> {
+    match (single, list) {
+        (None, None) => Ok(None),
+        (Some(_), Some(_)) => Err(ConfigError::new(
+            "ENCRYPTION_KEYS",
+            "set, and so is GATEHOUSE_ENCRYPTION_KEY (or a _FILE variant of either): keep one \
+             (one key alone is the list `default:KEY`)",
+        )),
+        (Some(key), None) => policy::Keyring::single(key.expose())
+            .map(Some)
+            .map_err(|err| ConfigError::new("ENCRYPTION_KEY", err.to_string())),
+        (None, Some((variable, list))) => parse_key_list(list.expose())
+            .map(Some)
+            .map_err(|err| ConfigError::new(variable, err.to_string())),
+    }
+}
+
+/// `id:key,id:key,…`, newest first: entries separated by commas or newlines (spaces around an
+/// entry are ignored, empty entries skipped), each split at its first `:`. Errors number the
+/// entry and never contain any of its text.
+pub fn parse_key_list(text: &str) -> Result<policy::Keyring, policy::KeyringError> {
+    let mut keys = Vec::new();
+    let entries = text
+        .split([',', '\n'])
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty());
+    for (i, entry) in entries.enumerate() {
+        let (id, key) = entry
+            .split_once(':')
+            .ok_or(policy::KeyringError::NoId { entry: i + 1 })?;
+        keys.push((id.trim_end().to_owned(), key.trim_start().to_owned()));
+    }
+    policy::Keyring::new(keys)
 }
 
 /// A secret given either directly (`GATEHOUSE_X`) or as a file (`GATEHOUSE_X_FILE`), not both.
@@ -461,7 +522,9 @@ pub fn parse_cidr(text: &str) -> Option<ipnet::IpNet> {
     if let Ok(net) = text.parse::<ipnet::IpNet>() {
         return (net.trunc() == net).then_some(net);
     }
-    text.parse::<std::net::IpAddr>().ok().map(ipnet::IpNet::from)
+    text.parse::<std::net::IpAddr>()
+        .ok()
+        .map(ipnet::IpNet::from)
 }
 
 fn number<T>(name: &str, value: Option<String>, min: T, max: T) -> Result<Option<T>, ConfigError>
@@ -592,6 +655,111 @@ mod tests {
         }
     }
 
+    fn key_ids(settings: &Settings) -> Vec<String> {
+        settings
+            .encryption_keys
+            .as_ref()
+            .expect("keys configured")
+            .keys()
+            .iter()
+            .map(|key| key.id().to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn encryption_keys_are_listed_newest_first() {
+        let settings = Settings::from_vars(vars(&[
+            URL,
+            (
+                "GATEHOUSE_ENCRYPTION_KEYS",
+                "k2024-06:new-key-value , k2023:old:key:value,",
+            ),
+        ]))
+        .expect("valid settings");
+        assert_eq!(key_ids(&settings), ["k2024-06", "k2023"]);
+        let keys = settings.encryption_keys.as_ref().expect("keys");
+        assert_eq!(keys.newest().id(), "k2024-06");
+        assert_eq!(keys.legacy().id(), "k2023");
+        let debug = format!("{settings:?}");
+        assert!(debug.contains("k2024-06"), "{debug}");
+        for secret in ["new-key-value", "old:key:value"] {
+            assert!(!debug.contains(secret), "{secret} in {debug}");
+        }
+
+        let settings = Settings::from_vars(vars(&[URL, ("GATEHOUSE_ENCRYPTION_KEY", "one-key")]))
+            .expect("valid settings");
+        assert_eq!(key_ids(&settings), ["default"]);
+        let settings = Settings::from_vars(vars(&[URL])).expect("valid settings");
+        assert!(settings.encryption_keys.is_none());
+    }
+
+    #[test]
+    fn bad_encryption_key_lists_name_the_variable_and_never_a_key() {
+        let cases = [
+            ("nocolon-secret-1", "entry 1 is not id:key"),
+            ("a:secret-1,secret-2", "entry 2 is not id:key"),
+            (
+                "bad id:secret-1",
+                "entry 1: the id must be 1 to 16 characters of A-Z a-z 0-9 _ - (entries are id:key)",
+            ),
+            (
+                "seventeen-chars-x:secret-1",
+                "entry 1: the id must be 1 to 16 characters of A-Z a-z 0-9 _ - (entries are id:key)",
+            ),
+            (
+                ":secret-1",
+                "entry 1: the id must be 1 to 16 characters of A-Z a-z 0-9 _ - (entries are id:key)",
+            ),
+            ("a:secret-1,b:", "entry 2: the key is empty"),
+            ("a:secret-1,a:secret-2", "entries 1 and 2 have the same id"),
+            (" , ", "no keys given"),
+        ];
+        for (list, problem) in cases {
+            let message = error(&[URL, ("GATEHOUSE_ENCRYPTION_KEYS", list)]);
+            assert_eq!(
+                message,
+                format!("GATEHOUSE_ENCRYPTION_KEYS: {problem}"),
+                "{list}"
+            );
+            assert!(!message.contains("secret"), "{message}");
+        }
+    }
+
+    #[test]
+    fn one_key_and_a_key_list_together_are_refused() {
+        let message = error(&[
+            URL,
+            ("GATEHOUSE_ENCRYPTION_KEY", "secret-1"),
+            ("GATEHOUSE_ENCRYPTION_KEYS", "a:secret-2"),
+        ]);
+        assert!(
+            message.starts_with("GATEHOUSE_ENCRYPTION_KEYS: "),
+            "{message}"
+        );
+        assert!(message.contains("GATEHOUSE_ENCRYPTION_KEY "), "{message}");
+        assert!(!message.contains("secret-"), "{message}");
+    }
+
+    #[test]
+    fn encryption_keys_can_come_from_a_file_one_per_line() {
+        let dir = std::env::temp_dir().join(format!("gatehouse-keys-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let file = dir.join("keys");
+        std::fs::write(&file, "new:secret-new\nold:secret-old\n").expect("write");
+        let path = file.to_str().expect("utf-8 path");
+        let settings = Settings::from_vars(vars(&[URL, ("GATEHOUSE_ENCRYPTION_KEYS_FILE", path)]))
+            .expect("valid settings");
+        assert_eq!(key_ids(&settings), ["new", "old"]);
+
+        std::fs::write(&file, "new:secret-new\nsecret-old\n").expect("write");
+        let message = error(&[URL, ("GATEHOUSE_ENCRYPTION_KEYS_FILE", path)]);
+        assert_eq!(
+            message,
+            "GATEHOUSE_ENCRYPTION_KEYS_FILE: entry 2 is not id:key"
+        );
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
     #[test]
     fn secrets_can_come_from_files() {
         let dir = std::env::temp_dir().join(format!("gatehouse-settings-{}", std::process::id()));
@@ -628,7 +796,10 @@ mod tests {
     #[test]
     fn pepper_must_be_long_enough_and_stays_secret() {
         let message = error(&[URL, ("GATEHOUSE_API_KEY_PEPPER", "short-pepper")]);
-        assert!(message.starts_with("GATEHOUSE_API_KEY_PEPPER: too short"), "{message}");
+        assert!(
+            message.starts_with("GATEHOUSE_API_KEY_PEPPER: too short"),
+            "{message}"
+        );
         assert!(!message.contains("short-pepper"), "{message}");
         let pepper = "a-pepper-that-is-long-enough-0123456789";
         let settings = Settings::from_vars(vars(&[URL, ("GATEHOUSE_API_KEY_PEPPER", pepper)]))

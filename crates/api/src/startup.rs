@@ -21,6 +21,8 @@ pub struct AppState {
     pub policy: policy::PolicyFile,
     pub environment: policy::Environment,
     pub authenticator: crate::auth::Authenticator,
+    /// Client address, API keys, rate limits: checked before every handler.
+    pub gate: crate::gate::Gate,
     catalog: RwLock<Arc<schema::Catalog>>,
 }
 
@@ -53,6 +55,10 @@ impl AppState {
         &self,
         request: &actix_web::HttpRequest,
     ) -> Result<policy::Principal, ApiError> {
+        use actix_web::HttpMessage as _;
+        if let Some(admitted) = request.extensions().get::<crate::gate::Admitted>() {
+            return Ok(admitted.principal().clone());
+        }
         let authorization = match request
             .headers()
             .get(actix_web::http::header::AUTHORIZATION)
@@ -81,6 +87,8 @@ pub enum StartupError {
     Auth(String),
     #[error("{0}")]
     Migrations(String),
+    #[error("{0}")]
+    Encryption(String),
     #[error("listen on {address}: {source}")]
     Listen {
         address: SocketAddr,
@@ -126,6 +134,9 @@ impl Application {
             "schema loaded"
         );
         let policy = load_policy(settings.policy_file.as_deref(), &catalog)?;
+        crate::encryption::check_startup(&pool, &policy, settings.encryption_keys.as_ref())
+            .await
+            .map_err(StartupError::Encryption)?;
         let authenticator = crate::auth::Authenticator::from_policy(&settings.jwt, &policy)
             .map_err(|err| StartupError::Auth(err.to_string()))?;
         let environment = policy::Environment {
@@ -136,17 +147,17 @@ impl Application {
                 .cloned()
                 .unwrap_or_else(|| "public".to_owned()),
             max_rows: settings.max_rows,
-            encryption_key: settings
-                .encryption_key
-                .as_ref()
-                .map(|key| key.expose().to_owned()),
+            encryption_key: settings.encryption_keys.clone(),
         };
+        let gate = crate::gate::Gate::new(&settings, &policy);
+        gate.start(&settings.database.primary, &pool);
         let state = web::Data::new(AppState {
             pool,
             read_pool,
             policy,
             environment,
             authenticator,
+            gate,
             catalog: RwLock::new(Arc::new(catalog)),
             settings,
         });
@@ -157,6 +168,7 @@ impl Application {
         let api = HttpServer::new(move || {
             App::new()
                 .app_data(api_state.clone())
+                .wrap(actix_web::middleware::from_fn(crate::gate::middleware))
                 .app_data(web::QueryConfig::default())
                 .route("/", web::get().to(crate::openapi::serve))
                 .route("/openapi.json", web::get().to(crate::openapi::serve))

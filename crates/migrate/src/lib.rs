@@ -15,7 +15,8 @@
 //! typically the database owner), distinct from the least-privilege role `serve` connects as.
 //! That role needs only what [`GRANTS`] lists ([`grant`] runs them): USAGE on the schema,
 //! INSERT on the audit log, SELECT on the bookkeeping table (so that `serve` can check with
-//! [`require_current`] that nothing is pending).
+//! [`require_current`] that nothing is pending), SELECT on the API keys and UPDATE of their
+//! `last_used_at` column alone.
 //!
 //! This crate deliberately does no TLS and opens no connection: it takes a
 //! `tokio_postgres::Client` it is given (opened by `pg`). Its SQL is fixed text; values travel
@@ -41,6 +42,9 @@ pub const GRANTS: &[&str] = &[
     "grant usage on schema gatehouse to %I",
     "grant insert on gatehouse.audit_log to %I",
     "grant select on gatehouse.schema_migrations to %I",
+    // API keys: read them to check a key; write only when each was last used.
+    "grant select on gatehouse.api_keys to %I",
+    "grant update (last_used_at) on gatehouse.api_keys to %I",
 ];
 
 /// One migration: the two files `migrations/NNNN_name.up.sql` and `.down.sql`.

@@ -50,6 +50,8 @@ const OBJECTS: &[&str] = &[
     "gatehouse.audit_log_relation_at",
     "gatehouse.audit_log_tenant_at",
     "gatehouse.schema_migrations",
+    "gatehouse.api_keys",
+    "gatehouse.api_keys_rotated_from",
 ];
 
 async fn recorded(client: &Client) -> Vec<(i64, String, String)> {
@@ -549,4 +551,135 @@ async fn up_waits_for_the_advisory_lock() {
         .expect("up");
     assert_eq!(applied, migrate::migrations().len());
     assert!(schema_exists(&holder).await);
+}
+
+/// A key row as the owner role writes it (`gatehouse keys create`).
+async fn insert_key(admin: &Client, id: &str) {
+    admin
+        .execute(
+            "insert into gatehouse.api_keys (id, secret_hash, role, tenant) \
+             values ($1::text, pg_catalog.sha256(convert_to($1::text, 'UTF8')), 'reader', 'acme')",
+            &[&id],
+        )
+        .await
+        .expect("insert a key");
+}
+
+#[tokio::test]
+async fn the_serving_role_may_read_api_keys_and_touch_last_used_at_nothing_more() {
+    let db = TestDatabase::new().await;
+    let admin = db.admin_client().await;
+    insert_key(&admin, "abcdefgh12345678").await;
+    let app = db.app_client().await;
+    let rows = app
+        .query(
+            "select role, tenant from gatehouse.api_keys where id = $1",
+            &[&"abcdefgh12345678"],
+        )
+        .await
+        .expect("the serving role reads keys");
+    assert_eq!(rows.len(), 1);
+    let touched = app
+        .execute(
+            "update gatehouse.api_keys set last_used_at = now() where id = $1",
+            &[&"abcdefgh12345678"],
+        )
+        .await
+        .expect("the serving role writes last_used_at");
+    assert_eq!(touched, 1);
+    for statement in [
+        "update gatehouse.api_keys set revoked_at = null",
+        "update gatehouse.api_keys set role = 'admin'",
+        "update gatehouse.api_keys set expires_at = null, last_used_at = now()",
+        "delete from gatehouse.api_keys",
+        "insert into gatehouse.api_keys (id, secret_hash, role) \
+         values ('zzzzzzzz', pg_catalog.sha256('x'::bytea), 'admin')",
+    ] {
+        let err = app
+            .execute(statement, &[])
+            .await
+            .expect_err("refused to the serving role");
+        assert_eq!(
+            err.code(),
+            Some(&tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE),
+            "{statement}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn api_key_rows_hold_their_invariants() {
+    let db = TestDatabase::new().await;
+    let admin = db.admin_client().await;
+    for statement in [
+        // Not lowercase alphanumeric.
+        "insert into gatehouse.api_keys (id, secret_hash, role) \
+         values ('ABC_defgh', pg_catalog.sha256('x'::bytea), 'r')",
+        // A hash that is not 32 bytes.
+        "insert into gatehouse.api_keys (id, secret_hash, role) values ('abcdefgh', 'x', 'r')",
+        // A tenant and cross-tenant at once.
+        "insert into gatehouse.api_keys (id, secret_hash, role, tenant, cross_tenant) \
+         values ('abcdefgh', pg_catalog.sha256('x'::bytea), 'r', 't', true)",
+    ] {
+        let err = admin
+            .execute(statement, &[])
+            .await
+            .expect_err("refused by a check constraint");
+        assert_eq!(
+            err.code(),
+            Some(&tokio_postgres::error::SqlState::CHECK_VIOLATION),
+            "{statement}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn key_changes_that_can_stop_a_key_notify_and_last_used_at_does_not() {
+    use futures_util::StreamExt as _;
+
+    let db = TestDatabase::new().await;
+    let admin = db.admin_client().await;
+    insert_key(&admin, "abcdefgh12345678").await;
+    let (listener, mut connection) = pg::connect_raw(&db.admin_options()).await.expect("connect");
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let mut messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
+        while let Some(Ok(message)) = messages.next().await {
+            if let tokio_postgres::AsyncMessage::Notification(note) = message {
+                let _ = tx.send((note.channel().to_owned(), note.payload().to_owned()));
+            }
+        }
+    });
+    listener
+        .batch_execute("listen gatehouse_keys")
+        .await
+        .expect("listen");
+    let next = async |rx: &mut tokio::sync::mpsc::UnboundedReceiver<(String, String)>| {
+        tokio::time::timeout(std::time::Duration::from_millis(500), rx.recv())
+            .await
+            .ok()
+            .flatten()
+    };
+
+    let app = db.app_client().await;
+    app.execute(
+        "update gatehouse.api_keys set last_used_at = now() where id = 'abcdefgh12345678'",
+        &[],
+    )
+    .await
+    .expect("touch");
+    assert_eq!(next(&mut rx).await, None, "last_used_at must not notify");
+
+    for statement in [
+        "update gatehouse.api_keys set revoked_at = now() where id = 'abcdefgh12345678'",
+        "update gatehouse.api_keys set overlap_until = now() where id = 'abcdefgh12345678'",
+        "delete from gatehouse.api_keys where id = 'abcdefgh12345678'",
+    ] {
+        admin.execute(statement, &[]).await.expect(statement);
+        assert_eq!(
+            next(&mut rx).await,
+            Some(("gatehouse_keys".to_owned(), "abcdefgh12345678".to_owned())),
+            "{statement}"
+        );
+    }
 }

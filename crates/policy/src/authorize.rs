@@ -812,7 +812,7 @@ impl Columns<'_> {
         let access = self.rights.column(name);
         let keys = || {
             self.keys
-                .map(crate::Keyring::decryption)
+                .map(|keys| Box::new(keys.decryption()))
                 .ok_or(Error::EncryptionKeyMissing)
         };
         Ok(match access.read {

@@ -10,6 +10,7 @@
 
 mod authorize;
 mod file;
+mod keyring;
 pub mod plan;
 mod rls;
 mod validate;
@@ -23,5 +24,9 @@ pub use file::{
     Operation, PolicyFile, Pos, Problem, ProblemKind, QualifiedName, RateLimit, Read, Role,
     RowFilter, TableLine, TablePolicy, TableRights, TableRole, Tenancy, TenantScope, Variable,
     parse,
+};
+pub use keyring::{
+    DEFAULT_KEY_ID, EncryptionKey, Keyring, KeyringError, MAX_KEY_ID_LEN, NotRewritable,
+    valid_key_id,
 };
 pub use validate::validate;

@@ -156,10 +156,10 @@ pub enum Reveal {
     /// Masked; decrypted first when `decrypt` is set.
     Masked {
         kind: MaskKind,
-        decrypt: Option<Decryption>,
+        decrypt: Option<Box<Decryption>>,
     },
     /// Decrypted with `gatehouse.decrypt(column, ids, keys, legacy)`.
-    Decrypted { keys: Decryption },
+    Decrypted { keys: Box<Decryption> },
 }
 
 /// What decrypting an encrypted column binds: every configured key with its id, and the id of

@@ -5,9 +5,10 @@
 //! wrote as an alias.
 
 use policy::MaskKind;
-use policy::plan::{ColumnRef, Embed, Node, Output, Param, Reveal, TypeName};
+use policy::plan::{ColumnRef, Decryption, Embed, Node, Output, Param, Reveal, TypeName};
 
 use crate::condition;
+use crate::crypto;
 use crate::read;
 use crate::writer::{Alias, Writer};
 
@@ -129,15 +130,15 @@ pub(crate) fn value(w: &mut Writer, n: u32, value: &Value<'_>) {
 }
 
 /// The column as the role may see it. Each form evaluates the column (and so
-/// `pgp_sym_decrypt`) once per row.
+/// `gatehouse.decrypt`) once per row.
 fn revealed(w: &mut Writer, n: u32, column: &ColumnRef, reveal: &Reveal) {
     let scope = Alias::Table(n);
     match reveal {
         Reveal::Plain => condition::column(w, scope, column),
-        Reveal::Decrypted { key } => decrypted(w, scope, column, key),
-        Reveal::Masked { kind, decrypt_key } => {
-            let source = |w: &mut Writer| match decrypt_key {
-                Some(key) => decrypted(w, scope, column, key),
+        Reveal::Decrypted { keys } => decrypted(w, scope, column, keys),
+        Reveal::Masked { kind, decrypt } => {
+            let source = |w: &mut Writer| match decrypt {
+                Some(keys) => decrypted(w, scope, column, keys),
                 None => condition::column(w, scope, column),
             };
             match kind {
@@ -170,13 +171,9 @@ fn revealed(w: &mut Writer, n: u32, column: &ColumnRef, reveal: &Reveal) {
     }
 }
 
-/// `pgp_sym_decrypt(t<n>."c", $k::text)`.
-fn decrypted(w: &mut Writer, scope: Alias, column: &ColumnRef, key: &Param) {
-    w.push("pgp_sym_decrypt(");
-    condition::column(w, scope, column);
-    w.push(", ");
-    w.param(key.clone());
-    w.push(")");
+/// `gatehouse.decrypt(t<n>."c", …)`.
+fn decrypted(w: &mut Writer, scope: Alias, column: &ColumnRef, keys: &Decryption) {
+    crypto::decrypt(w, keys, |w| condition::column(w, scope, column));
 }
 
 /// The row's JSON object. Up to 50 keys: one `json_build_object`, keys in order. More: one per

@@ -5,8 +5,8 @@
 //! with pgrst_payload as (select $1::text::json as j),
 //! pgrst_rows as (select case when json_typeof(j) = 'array' then j else json_build_array(j) end as j
 //!                from pgrst_payload),
-//! pgrst_body as (select r."a" as "a", pgp_sym_encrypt(r."ssn", $2::text) as "ssn",
-//!                       cast($3::text as "pg_catalog"."text") as "tenant_id"
+//! pgrst_body as (select r."a" as "a", gatehouse.encrypt(r."ssn", $2::text, $3::text) as "ssn",
+//!                       cast($4::text as "pg_catalog"."text") as "tenant_id"
 //!                from json_to_recordset((select j from pgrst_rows)) as r("a" <type>, "ssn" text)),
 //! pgrst_affected as (
 //!   insert into "s"."t" as t0 ("a", "ssn", "tenant_id") select "a", "ssn", "tenant_id" from pgrst_body

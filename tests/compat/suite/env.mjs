@@ -1,5 +1,7 @@
 // Clients for the running Gatehouse demo, and the demo data as schema.sql generates it.
 // run.sh sets the variables; the suite refuses to start without them.
+import assert from 'node:assert/strict';
+
 import { PostgrestClient } from '@supabase/postgrest-js';
 
 function required(name) {
@@ -96,4 +98,18 @@ export function ok(result, what = 'request') {
     throw new Error(`${what}: HTTP ${result.status}: ${JSON.stringify(result.error)}`);
   }
   return result.data;
+}
+
+// Asserts a PostgREST error answer: no data, the code and status given, and PostgREST's body
+// shape ({code, message, details, hint}).
+export function expectError(result, code, status) {
+  const seen = JSON.stringify({ status: result.status, error: result.error, data: result.data });
+  assert.equal(result.data, null, seen);
+  assert.ok(result.error, `expected ${code}, got no error: ${seen}`);
+  assert.equal(result.error.code, code, seen);
+  assert.equal(result.status, status, seen);
+  assert.equal(typeof result.error.message, 'string', seen);
+  for (const key of ['code', 'message', 'details', 'hint']) {
+    assert.ok(key in result.error, `error body lacks ${key}: ${seen}`);
+  }
 }

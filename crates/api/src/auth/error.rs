@@ -16,12 +16,22 @@
 /// | [`UnknownRole`](AuthError::UnknownRole) | `GH301` | 401 | JWT role 'x' is not declared by the policy |
 /// | [`MissingRole`](AuthError::MissingRole) | `GH302` | 401 | JWT has no string claim 'role' |
 /// | [`UnsupportedScheme`](AuthError::UnsupportedScheme) | `GH303` | 401 | Authorization header must be 'Bearer <token>' |
-/// | [`ApiKeysUnsupported`](AuthError::ApiKeysUnsupported) | `GH304` | 401 | API keys are not supported yet |
+/// | [`KeyRoleUndeclared`](AuthError::KeyRoleUndeclared) | `GH301` | 401 | The API key's role 'x' is not declared by the policy |
+/// | [`ApiKeysDisabled`](AuthError::ApiKeysDisabled) | `GH304` | 401 | API keys are not enabled on this server |
+/// | [`InvalidApiKey`](AuthError::InvalidApiKey) | `GH305` | 401 | Invalid API key |
+/// | [`KeyInUrl`](AuthError::KeyInUrl) | `GH306` | 400 | API keys must not be sent in the URL: … |
+/// | [`AddressNotAllowed`](AuthError::AddressNotAllowed) | `GH307` | 403 | Requests from your address are not allowed |
+/// | [`RateLimited`](AuthError::RateLimited) | `GH308` | 429 | Rate limit exceeded: … |
+/// | [`TooManyFailures`](AuthError::TooManyFailures) | `GH308` | 429 | Too many failed authentication attempts: … |
 ///
 /// The `PGRST3xx` codes, statuses and messages are PostgREST's (its `JwtError`). The `GH30x`
 /// codes are ours; all are 401 because the credential cannot be used here at all (PostgREST also
 /// answers 401 when a JWT names a role that does not exist). An unknown role is 401, not 403:
 /// 403 would say "you are known, but may not do this", which is the policy's answer, not auth's.
+///
+/// An API key that is unknown, malformed, has a wrong secret, has expired, was revoked or whose
+/// rotation overlap has ended gets one answer, [`AuthError::InvalidApiKey`]: the body does not
+/// say which part was wrong (the server log does, with the key's public id only).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AuthError {
     /// No `Authorization` header and the policy declares no `anon` role.
@@ -35,9 +45,43 @@ pub enum AuthError {
     /// authenticate.
     #[error("Authorization header must be 'Bearer <token>'")]
     UnsupportedScheme,
-    /// A `Bearer gh_…` API key: not implemented yet.
-    #[error("API keys are not supported yet: authenticate with a JWT")]
-    ApiKeysUnsupported,
+    /// A `gh_…` API key, and this server has no `GATEHOUSE_API_KEY_PEPPER` (or the request did
+    /// not pass through the key check).
+    #[error("API keys are not enabled on this server")]
+    ApiKeysDisabled,
+    /// An API key that cannot be used: unknown, malformed, wrong secret, expired, revoked, or
+    /// past its rotation overlap. One answer for all, on purpose.
+    #[error("Invalid API key")]
+    InvalidApiKey,
+    /// A valid API key whose role the policy does not declare.
+    #[error("The API key's role '{role}' is not declared by the policy")]
+    KeyRoleUndeclared { role: String },
+    /// Something that looks like an API key (or an `apikey` parameter) in the URL.
+    #[error(
+        "API keys must not be sent in the URL (URLs end up in logs, proxies and browser \
+         history): send the key in the Authorization header (Bearer) or the apikey header, and \
+         consider it exposed: rotate it"
+    )]
+    KeyInUrl,
+    /// The client address is outside `GATEHOUSE_ALLOW_CIDRS` or the key's allowed CIDRs.
+    #[error("Requests from your address are not allowed")]
+    AddressNotAllowed,
+    /// The principal's token bucket (its role's `rate` / `burst`) is empty.
+    #[error("Rate limit exceeded: retry in {retry_after} s")]
+    RateLimited {
+        /// Whole seconds until a request would be admitted (at least 1).
+        retry_after: u64,
+        /// The bucket size (`burst`).
+        limit: u32,
+        /// `RateLimit-Policy`: `<requests>;w=<seconds>;burst=<burst>`.
+        policy: String,
+    },
+    /// Too many failed authentication attempts from this address or for this key id.
+    #[error("Too many failed authentication attempts: retry in {retry_after} s")]
+    TooManyFailures {
+        /// Whole seconds until another attempt is allowed (at least 1).
+        retry_after: u64,
+    },
     /// The token is malformed, uses an algorithm we do not accept, names no key we have, or its
     /// signature does not verify.
     #[error("{0}")]
@@ -146,10 +190,14 @@ impl AuthError {
             AuthError::EmptyToken | AuthError::InvalidToken(_) => "PGRST301",
             AuthError::Claims(_) => "PGRST303",
             AuthError::NoKeysConfigured => "PGRST300",
-            AuthError::UnknownRole { .. } => "GH301",
+            AuthError::UnknownRole { .. } | AuthError::KeyRoleUndeclared { .. } => "GH301",
             AuthError::MissingRole { .. } => "GH302",
             AuthError::UnsupportedScheme => "GH303",
-            AuthError::ApiKeysUnsupported => "GH304",
+            AuthError::ApiKeysDisabled => "GH304",
+            AuthError::InvalidApiKey => "GH305",
+            AuthError::KeyInUrl => "GH306",
+            AuthError::AddressNotAllowed => "GH307",
+            AuthError::RateLimited { .. } | AuthError::TooManyFailures { .. } => "GH308",
         }
     }
 
@@ -160,11 +208,16 @@ impl AuthError {
             AuthError::Unauthenticated
             | AuthError::EmptyToken
             | AuthError::UnsupportedScheme
-            | AuthError::ApiKeysUnsupported
+            | AuthError::ApiKeysDisabled
+            | AuthError::InvalidApiKey
+            | AuthError::KeyRoleUndeclared { .. }
             | AuthError::InvalidToken(_)
             | AuthError::Claims(_)
             | AuthError::UnknownRole { .. }
             | AuthError::MissingRole { .. } => 401,
+            AuthError::KeyInUrl => 400,
+            AuthError::AddressNotAllowed => 403,
+            AuthError::RateLimited { .. } | AuthError::TooManyFailures { .. } => 429,
         }
     }
 
@@ -176,19 +229,50 @@ impl AuthError {
         }
     }
 
+    /// Headers the response carries besides `WWW-Authenticate`: `Retry-After` and the
+    /// `RateLimit-*` fields of a 429. Values are numbers and fixed text.
+    pub fn headers(&self) -> Vec<(&'static str, String)> {
+        match self {
+            AuthError::RateLimited {
+                retry_after,
+                limit,
+                policy,
+            } => vec![
+                ("retry-after", retry_after.to_string()),
+                ("ratelimit-limit", limit.to_string()),
+                ("ratelimit-remaining", "0".to_owned()),
+                ("ratelimit-reset", retry_after.to_string()),
+                ("ratelimit-policy", policy.clone()),
+            ],
+            AuthError::TooManyFailures { retry_after } => vec![
+                ("retry-after", retry_after.to_string()),
+                ("ratelimit-remaining", "0".to_owned()),
+                ("ratelimit-reset", retry_after.to_string()),
+            ],
+            _ => Vec::new(),
+        }
+    }
+
     /// The `WWW-Authenticate` header for a 401, as PostgREST sends it: `Bearer` when no
     /// credential was given, `Bearer error="invalid_token", error_description="…"` when one was
     /// refused. The description is fixed text (no role name, nothing from the request), so the
-    /// header value is always plain ASCII without quotes to escape. `None` for a 500.
+    /// header value is always plain ASCII without quotes to escape. `None` for a 500 and for
+    /// what is not a 401 (400, 403, 429).
     pub fn www_authenticate(&self) -> Option<String> {
         let description = match self {
-            AuthError::NoKeysConfigured => return None,
+            AuthError::NoKeysConfigured
+            | AuthError::KeyInUrl
+            | AuthError::AddressNotAllowed
+            | AuthError::RateLimited { .. }
+            | AuthError::TooManyFailures { .. } => return None,
             AuthError::Unauthenticated => return Some("Bearer".to_owned()),
+            AuthError::ApiKeysDisabled => "API keys are not enabled on this server",
+            AuthError::InvalidApiKey => "Invalid API key",
+            AuthError::KeyRoleUndeclared { .. } => "API key role is not declared by the policy",
             AuthError::UnknownRole { .. } => "JWT role is not declared by the policy",
             AuthError::MissingRole { .. } => "JWT has no role claim",
             AuthError::EmptyToken => "Empty JWT is sent in Authorization header",
             AuthError::UnsupportedScheme => "Authorization header must use the Bearer scheme",
-            AuthError::ApiKeysUnsupported => "API keys are not supported yet",
             AuthError::InvalidToken(problem) => match problem {
                 TokenProblem::Parts { .. } => "Expected 3 parts in JWT",
                 TokenProblem::Undecodable => "JWT couldn't be decoded",

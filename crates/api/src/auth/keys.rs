@@ -55,20 +55,31 @@ impl Keys {
     /// 2. else, for an HS256 token, the secret (a kid on an HS256 token is not ours to check);
     /// 3. else, for a token without kid, the JWKS key if there is exactly one.
     pub(super) fn select(&self, alg: Algorithm, kid: Option<&str>) -> Result<&Key, TokenProblem> {
-        if let Some(kid) = kid
-            && let Some(key) = self.jwks.iter().find(|k| k.kid.as_deref() == Some(kid))
-        {
-            return same_algorithm(key, alg);
-        }
-        if alg == Algorithm::HS256 {
-            return self.secret.as_ref().ok_or(TokenProblem::NoKeyForAlgorithm);
-        }
-        match (kid, self.jwks.as_slice()) {
-            (_, []) => Err(TokenProblem::NoKeyForAlgorithm),
-            (Some(_), _) => Err(TokenProblem::UnknownKid),
-            (None, [only]) => same_algorithm(only, alg),
-            (None, _) => Err(TokenProblem::KidRequired),
-        }
+        select(self.secret.as_ref(), &self.jwks, alg, kid)
+    }
+}
+
+/// [`Keys::select`] over a secret and a key set given apart (the set may come from
+/// `GATEHOUSE_JWKS_URL`, refreshed while serving).
+pub(super) fn select<'a>(
+    secret: Option<&'a Key>,
+    jwks: &'a [Key],
+    alg: Algorithm,
+    kid: Option<&str>,
+) -> Result<&'a Key, TokenProblem> {
+    if let Some(kid) = kid
+        && let Some(key) = jwks.iter().find(|k| k.kid.as_deref() == Some(kid))
+    {
+        return same_algorithm(key, alg);
+    }
+    if alg == Algorithm::HS256 {
+        return secret.ok_or(TokenProblem::NoKeyForAlgorithm);
+    }
+    match (kid, jwks) {
+        (_, []) => Err(TokenProblem::NoKeyForAlgorithm),
+        (Some(_), _) => Err(TokenProblem::UnknownKid),
+        (None, [only]) => same_algorithm(only, alg),
+        (None, _) => Err(TokenProblem::KidRequired),
     }
 }
 

@@ -609,7 +609,7 @@ fn other_header_shapes() {
         ("Basic dXNlcjpwYXNz", AuthError::UnsupportedScheme),
         ("Token abc", AuthError::UnsupportedScheme),
         ("eyJhbGciOiJIUzI1NiJ9.e30.x", AuthError::UnsupportedScheme),
-        ("Bearer gh_abc123_secretpart", AuthError::ApiKeysUnsupported),
+        ("Bearer gh_abc123_secretpart", AuthError::ApiKeysDisabled),
     ];
     for (header, expected) in cases {
         let err = hs_only()
@@ -620,11 +620,11 @@ fn other_header_shapes() {
     }
     assert_eq!(AuthError::EmptyToken.code(), "PGRST301");
     assert_eq!(AuthError::UnsupportedScheme.code(), "GH303");
-    assert_eq!(AuthError::ApiKeysUnsupported.code(), "GH304");
+    assert_eq!(AuthError::ApiKeysDisabled.code(), "GH304");
     assert!(
-        AuthError::ApiKeysUnsupported
+        AuthError::ApiKeysDisabled
             .to_string()
-            .contains("not supported yet")
+            .contains("not enabled")
     );
 }
 

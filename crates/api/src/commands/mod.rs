@@ -2,8 +2,10 @@
 
 pub mod demo;
 pub mod doctor;
+pub mod keys;
 pub mod migrate;
 pub mod openapi;
 pub mod policy;
+pub mod reencrypt;
 pub mod schema_dump;
 pub mod serve;

@@ -77,7 +77,7 @@ pub fn authorize_write(
         written: write.relation,
         relation,
         rights: &rights,
-        key: env.encryption_key.as_deref(),
+        keys: env.encryption_key.as_ref(),
     };
     let tenant = tenant_of(principal, relation, &rights, write.relation)?;
 
@@ -156,11 +156,11 @@ pub fn authorize_write(
         let source = if access.encrypted {
             WriteSource::Encrypted {
                 key: key.clone(),
-                secret: Param::Secret(
-                    env.encryption_key
-                        .clone()
-                        .ok_or(Error::EncryptionKeyMissing)?,
-                ),
+                encryption: env
+                    .encryption_key
+                    .as_ref()
+                    .map(crate::Keyring::encryption)
+                    .ok_or(Error::EncryptionKeyMissing)?,
             }
         } else {
             WriteSource::Payload { key: key.clone() }

@@ -90,13 +90,9 @@ fn value(w: &mut Writer, column: &WriteColumn) {
             debug_assert_eq!(key, column.column.as_str(), "payload key is not the column");
             record(w, column);
         }
-        WriteSource::Encrypted { key, secret } => {
+        WriteSource::Encrypted { key, encryption } => {
             debug_assert_eq!(key, column.column.as_str(), "payload key is not the column");
-            w.push("pgp_sym_encrypt(");
-            record(w, column);
-            w.push(", ");
-            w.param(secret.clone());
-            w.push(")");
+            crate::crypto::encrypt(w, encryption, |w| record(w, column));
         }
         WriteSource::Fixed(param) => {
             w.push("cast(");

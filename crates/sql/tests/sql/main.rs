@@ -11,6 +11,8 @@
 //!   `policy::authorize_write` with a `serde_json::Value` payload).
 //! - `written`: write statements on a real PostgreSQL as `gatehouse_app`: the tables, the audit
 //!   log and the failed checks afterwards.
+//! - `reencrypt`: `gatehouse reencrypt`'s statement (snapshots), and its pages on a real
+//!   PostgreSQL; reads of legacy, older-key and newest-key ciphertext side by side.
 
 #![allow(
     clippy::unwrap_used,
@@ -20,6 +22,7 @@
 extern crate gatehouse_sql as sql;
 
 mod postgres;
+mod reencrypt;
 mod render;
 mod values;
 mod write;
@@ -35,8 +38,23 @@ pub(crate) const DATA_SQL: &str = include_str!("fixture/data.sql");
 pub(crate) const POLICY_TOML: &str = include_str!("fixture/policy.toml");
 pub(crate) const CATALOG_JSON: &str = include_str!("fixture/catalog.json");
 
-/// The encryption key of the fixture data.
+/// The encryption key of the fixture data (plain `pgp_sym_encrypt`, no key id: legacy
+/// ciphertext), configured as the oldest key, [`OLD_KEY_ID`].
 pub(crate) const KEY: &str = "test key";
+pub(crate) const OLD_KEY_ID: &str = "old";
+/// The newest key: what writes use.
+pub(crate) const NEW_KEY: &str = "new test key";
+pub(crate) const NEW_KEY_ID: &str = "new";
+
+/// The keys every test plan carries: newest first, the fixture's key last (so it reads legacy
+/// ciphertext).
+pub(crate) fn keyring() -> policy::Keyring {
+    policy::Keyring::new(vec![
+        (NEW_KEY_ID.to_owned(), NEW_KEY.to_owned()),
+        (OLD_KEY_ID.to_owned(), KEY.to_owned()),
+    ])
+    .expect("a valid keyring")
+}
 
 pub(crate) fn catalog() -> &'static schema::Catalog {
     static CATALOG: OnceLock<schema::Catalog> = OnceLock::new();
@@ -125,7 +143,7 @@ fn environment() -> policy::Environment {
     policy::Environment {
         schema: "public".to_owned(),
         max_rows: None,
-        encryption_key: Some(KEY.to_owned()),
+        encryption_key: Some(keyring()),
     }
 }
 

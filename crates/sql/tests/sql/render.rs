@@ -534,19 +534,22 @@ fn masks_for_the_reader() {
         "customers",
         "select=id,name,email,phone,ssn,status",
         expect![[r#"
-            with pgrst_source as (select json_build_object($1::text, t0."id", $2::text, case when t0."name" is null then null else '***' end, $3::text, regexp_replace(t0."email"::text, E'^(.)[^@]*(@.*)?$', E'\\1***\\2'), $4::text, regexp_replace(t0."phone"::text, '.(?=.{4})', '*', 'g'), $5::text, regexp_replace(pgp_sym_decrypt(t0."ssn", $6::text)::text, '.(?=.{4})', '*', 'g'), $7::text, t0."status") as _j
+            with pgrst_source as (select json_build_object($1::text, t0."id", $2::text, case when t0."name" is null then null else '***' end, $3::text, regexp_replace(t0."email"::text, E'^(.)[^@]*(@.*)?$', E'\\1***\\2'), $4::text, regexp_replace(t0."phone"::text, '.(?=.{4})', '*', 'g'), $5::text, regexp_replace(gatehouse.decrypt(t0."ssn", $6::text[], array[$7::text, $8::text]::text[], $9::text)::text, '.(?=.{4})', '*', 'g'), $10::text, t0."status") as _j
                 from "public"."customers" t0
-                where t0."tenant_id" = cast($8::text as "pg_catalog"."text") and t0."status" <> cast($9::text as "pg_catalog"."text")) select null::int8 as total, count(*) as page_total, coalesce(json_agg(_j), '[]')::text as body
+                where t0."tenant_id" = cast($11::text as "pg_catalog"."text") and t0."status" <> cast($12::text as "pg_catalog"."text")) select null::int8 as total, count(*) as page_total, coalesce(json_agg(_j), '[]')::text as body
               from pgrst_source
             $1 = Text("id")
             $2 = Text("name")
             $3 = Text("email")
             $4 = Text("phone")
             $5 = Text("ssn")
-            $6 = Secret(***)
-            $7 = Text("status")
-            $8 = Text("t1")
-            $9 = Text("archived")
+            $6 = TextArray(["new", "old"])
+            $7 = Secret(***)
+            $8 = Secret(***)
+            $9 = Text("old")
+            $10 = Text("status")
+            $11 = Text("t1")
+            $12 = Text("archived")
         "#]],
     );
 }
@@ -560,14 +563,17 @@ fn decryption_for_the_admin() {
         None,
         Format::Json,
         expect![[r#"
-            with pgrst_source as (select json_build_object($1::text, t0."id", $2::text, pgp_sym_decrypt(t0."ssn", $3::text)) as _j
+            with pgrst_source as (select json_build_object($1::text, t0."id", $2::text, gatehouse.decrypt(t0."ssn", $3::text[], array[$4::text, $5::text]::text[], $6::text)) as _j
                 from "public"."customers" t0
-                where t0."tenant_id" = cast($4::text as "pg_catalog"."text")) select null::int8 as total, count(*) as page_total, coalesce(json_agg(_j), '[]')::text as body
+                where t0."tenant_id" = cast($7::text as "pg_catalog"."text")) select null::int8 as total, count(*) as page_total, coalesce(json_agg(_j), '[]')::text as body
               from pgrst_source
             $1 = Text("id")
             $2 = Text("ssn")
-            $3 = Secret(***)
-            $4 = Text("t1")
+            $3 = TextArray(["new", "old"])
+            $4 = Secret(***)
+            $5 = Secret(***)
+            $6 = Text("old")
+            $7 = Text("t1")
         "#]],
     );
 }

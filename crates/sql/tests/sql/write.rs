@@ -466,43 +466,47 @@ fn encrypted_column_is_encrypted_and_the_row_filter_checked_and_values_audited()
             with pgrst_payload as (select $1::text::json as j),
             pgrst_rows as (select case when json_typeof(j) = 'array' then j else json_build_array(j) end as j
                 from pgrst_payload),
-            pgrst_body as (select r."id" as "id", r."name" as "name", r."phone" as "phone", pgp_sym_encrypt(r."ssn", $2::text) as "ssn", cast($3::text as "pg_catalog"."text") as "tenant_id"
+            pgrst_body as (select r."id" as "id", r."name" as "name", r."phone" as "phone", gatehouse.encrypt(r."ssn", $2::text, $3::text) as "ssn", cast($4::text as "pg_catalog"."text") as "tenant_id"
                 from json_to_recordset((select j
                     from pgrst_rows)) as r("id" "pg_catalog"."int4", "name" "pg_catalog"."text", "phone" "pg_catalog"."text", "ssn" text)),
             pgrst_affected as (insert into "public"."customers" as t0 ("id", "name", "phone", "ssn", "tenant_id") select "id", "name", "phone", "ssn", "tenant_id"
                 from pgrst_body
                 returning t0.*),
-            pgrst_audit as (insert into gatehouse.audit_log (request_id, principal, role, tenant, client_addr, relation, operation, primary_keys, changed_columns, "values") select $4::text, $5::text, $6::text, $7::text, cast($8::text as inet), $9::text, $10::text, jsonb_agg(jsonb_build_object($11::text, t0."id")), $12::text[], jsonb_agg(to_jsonb(t0))
+            pgrst_audit as (insert into gatehouse.audit_log (request_id, principal, role, tenant, client_addr, relation, operation, primary_keys, changed_columns, "values") select $5::text, $6::text, $7::text, $8::text, cast($9::text as inet), $10::text, $11::text, jsonb_agg(jsonb_build_object($12::text, t0."id")), $13::text[], jsonb_agg(to_jsonb(t0))
                 from pgrst_affected t0
                 having count(*) > 0),
             pgrst_check as (select gatehouse.check(not exists (select 1
                     from pgrst_affected t0
-                    where not coalesce((t0."tenant_id" = cast($13::text as "pg_catalog"."text") and t0."status" <> cast($14::text as "pg_catalog"."text")), false)), 'GH130', 'the write would leave rows you cannot read') as ok)
+                    where not coalesce((t0."tenant_id" = cast($14::text as "pg_catalog"."text") and t0."status" <> cast($15::text as "pg_catalog"."text")), false)), 'GH130', 'the write would leave rows you cannot read') as ok)
             select (select count(*) from pgrst_affected) as page_total, (select coalesce(json_agg(_j), '[]')::text
-                from (select json_build_object($15::text, t1."id", $16::text, pgp_sym_decrypt(t1."ssn", $17::text), $18::text, regexp_replace(t1."phone"::text, '.(?=.{4})', '*', 'g')) as _j
-                  from pgrst_affected t1) pgrst_source) as body, coalesce((select json_agg(json_build_object($19::text, t0."id"))
+                from (select json_build_object($16::text, t1."id", $17::text, gatehouse.decrypt(t1."ssn", $18::text[], array[$19::text, $20::text]::text[], $21::text), $22::text, regexp_replace(t1."phone"::text, '.(?=.{4})', '*', 'g')) as _j
+                  from pgrst_affected t1) pgrst_source) as body, coalesce((select json_agg(json_build_object($23::text, t0."id"))
                   from pgrst_affected t0), '[]')::text as keys
               from pgrst_check
               where pgrst_check.ok
             $1 = Text("{\"id\":10,\"name\":\"E\",\"phone\":\"555-0000\",\"ssn\":\"111-22-3333\"}")
-            $2 = Secret(***)
-            $3 = Text("t1")
-            $4 = Text("req-1")
-            $5 = Text("user-1")
-            $6 = Text("writer")
-            $7 = Text("t1")
-            $8 = Text("203.0.113.7")
-            $9 = Text("public.customers")
-            $10 = Text("insert")
-            $11 = Text("id")
-            $12 = TextArray(["id", "name", "phone", "ssn", "tenant_id"])
-            $13 = Text("t1")
-            $14 = Text("archived")
-            $15 = Text("id")
-            $16 = Text("ssn")
-            $17 = Secret(***)
-            $18 = Text("phone")
-            $19 = Text("id")
+            $2 = Text("new")
+            $3 = Secret(***)
+            $4 = Text("t1")
+            $5 = Text("req-1")
+            $6 = Text("user-1")
+            $7 = Text("writer")
+            $8 = Text("t1")
+            $9 = Text("203.0.113.7")
+            $10 = Text("public.customers")
+            $11 = Text("insert")
+            $12 = Text("id")
+            $13 = TextArray(["id", "name", "phone", "ssn", "tenant_id"])
+            $14 = Text("t1")
+            $15 = Text("archived")
+            $16 = Text("id")
+            $17 = Text("ssn")
+            $18 = TextArray(["new", "old"])
+            $19 = Secret(***)
+            $20 = Secret(***)
+            $21 = Text("old")
+            $22 = Text("phone")
+            $23 = Text("id")
         "#]],
     );
 }

@@ -8,7 +8,8 @@ use tokio_postgres::types::{ToSql, Type};
 use sql::{Format, Param, Statement, sqlstate};
 
 use crate::{
-    CLIENT_ADDR, DATA_SQL, KEY, Method, REQUEST_ID, SCHEMA_SQL, WRITER, WRITER_ALL, Who, WriteTo,
+    CLIENT_ADDR, DATA_SQL, Method, NEW_KEY, NEW_KEY_ID, REQUEST_ID, SCHEMA_SQL, WRITER, WRITER_ALL,
+    Who, WriteTo,
 };
 
 /// The one row a write statement returns.
@@ -599,21 +600,27 @@ async fn encrypted_values_are_stored_as_ciphertext_and_decrypt_back() {
             {"id": 11, "ssn": null, "phone": null},
         ])
     );
+    // Stored as the marker 0x00, the newest key's id with its length, then pgcrypto's
+    // ciphertext under the newest key.
     let stored = db
         .admin
         .query_one(
-            "select ssn, pgp_sym_decrypt(ssn, $1) from customers where id = 10",
-            &[&KEY],
+            "select ssn, gatehouse.key_id(ssn), pgp_sym_decrypt(substring(ssn from 6), $1) \
+             from customers where id = 10",
+            &[&NEW_KEY],
         )
         .await
         .unwrap();
     let ciphertext: Vec<u8> = stored.get(0);
-    let plaintext: String = stored.get(1);
+    let key_id: String = stored.get(1);
+    let plaintext: String = stored.get(2);
+    assert_eq!(ciphertext[..5], *b"\x00\x03new");
     assert!(
         !ciphertext
             .windows(b"111-22-3333".len())
             .any(|w| w == b"111-22-3333")
     );
+    assert_eq!(key_id, NEW_KEY_ID);
     assert_eq!(plaintext, "111-22-3333");
     let null: Option<Vec<u8>> = db
         .admin
@@ -632,8 +639,8 @@ async fn encrypted_values_are_stored_as_ciphertext_and_decrypt_back() {
     let plaintext: String = db
         .admin
         .query_one(
-            "select pgp_sym_decrypt(ssn, $1) from customers where id = 10",
-            &[&KEY],
+            "select pgp_sym_decrypt(substring(ssn from 6), $1) from customers where id = 10",
+            &[&NEW_KEY],
         )
         .await
         .unwrap()
