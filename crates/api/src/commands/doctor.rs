@@ -19,6 +19,9 @@ pub struct Facts {
     pub create_db: bool,
     pub server_file_roles: Vec<String>,
     pub owned_relations: Vec<String>,
+    /// Whether the server may write statements' bind parameters (which carry the encryption
+    /// keys and every filter value) to its log.
+    pub logs_parameters: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -145,6 +148,17 @@ pub fn findings(facts: &Facts) -> Vec<Finding> {
                 .to_owned(),
         ));
     }
+    if facts.logs_parameters {
+        out.push(problem(
+            Severity::Warning,
+            "the server logs statements with their bind parameters, which carry the encryption \
+             keys and request values"
+                .to_owned(),
+            "set log_parameter_max_length = 0 (or log_statement = 'none' and \
+             log_min_duration_statement = -1)"
+                .to_owned(),
+        ));
+    }
     if !facts.superuser
         && !facts.bypass_rls
         && facts.server_file_roles.is_empty()
@@ -180,6 +194,13 @@ pub async fn gather(
         create_db: row.get("create_db"),
         server_file_roles: row.get("server_file_roles"),
         owned_relations: row.get("owned_relations"),
+        logs_parameters: {
+            let statement: String = row.get("log_statement");
+            let duration: String = row.get("log_min_duration_statement");
+            let length: String = row.get("log_parameter_max_length");
+            let logs_statements = matches!(statement.as_str(), "all" | "mod") || duration != "-1";
+            logs_statements && length != "0"
+        },
     })
 }
 
@@ -227,6 +248,7 @@ mod tests {
             create_db: false,
             server_file_roles: vec![],
             owned_relations: vec![],
+            logs_parameters: false,
         }
     }
 
@@ -301,6 +323,14 @@ mod tests {
                 },
                 Severity::Critical,
                 "not encrypted",
+            ),
+            (
+                Facts {
+                    logs_parameters: true,
+                    ..least_privilege()
+                },
+                Severity::Warning,
+                "bind parameters",
             ),
             (
                 Facts {

@@ -21,6 +21,9 @@ select
           and c.relkind in ('r', 'p', 'v', 'm', 'f')
           and pg_catalog.pg_has_role(r.oid, c.relowner, 'MEMBER')
         order by 1
-    ) as owned_relations
+    ) as owned_relations,
+    current_setting('log_statement') as log_statement,
+    current_setting('log_min_duration_statement') as log_min_duration_statement,
+    current_setting('log_parameter_max_length') as log_parameter_max_length
 from pg_catalog.pg_roles r
 where r.rolname = current_user
