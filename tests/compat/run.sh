@@ -40,7 +40,8 @@ demo_start
 
 demo_log "running the suite against $demo_url"
 # node's default reporter: spec on a terminal, TAP otherwise (CI), which closes with the
-# `# tests / # pass / # fail` summary.
+# `# tests / # pass / # fail` summary. One file at a time: writes.test.mjs creates (and deletes)
+# acme rows that the read suites, running beside it, would count.
 suites=("$here"/suite/*.test.mjs)
 suites=("${suites[@]#"$here/"}")
 suite_status=0
@@ -48,7 +49,7 @@ demo_run_bounded "$here" "$suite_timeout" "the suite" env \
     GATEHOUSE_COMPAT_URL="$demo_url" \
     GATEHOUSE_COMPAT_READER_TOKEN="$demo_reader_token" \
     GATEHOUSE_COMPAT_ADMIN_TOKEN="$demo_admin_token" \
-    node --test "${suites[@]}" || suite_status=$?
+    node --test --test-concurrency=1 "${suites[@]}" || suite_status=$?
 if [ "$suite_status" != 0 ]; then
     demo_show_log
 fi

@@ -189,23 +189,7 @@ async fn the_statement_timeout_answers_504_and_leaves_no_hang() {
 #[tokio::test]
 async fn a_database_outage_answers_503_with_retry_after() {
     let app = app().await;
-    let admin = app.db.admin_client().await;
-    admin
-        .execute(
-            "select set_config('gatehouse.test_db', $1, false)",
-            &[&app.db.name()],
-        )
-        .await
-        .expect("set db name");
-    admin
-        .batch_execute(
-            "do $$ begin execute format('revoke connect on database %I from public', \
-             current_setting('gatehouse.test_db')); end $$; \
-             select pg_terminate_backend(pid) from pg_stat_activity \
-             where usename = 'gatehouse_app' and datname = current_setting('gatehouse.test_db');",
-        )
-        .await
-        .expect("cut off the app role");
+    crate::helpers::cut_off_app_role(&app.db).await;
     let response = app.get("/people").await;
     assert_eq!(response.status(), 503);
     assert_eq!(response.headers()["retry-after"], "5");

@@ -32,23 +32,7 @@ async fn ready_answers_503_with_retry_after_when_the_database_is_unreachable() {
     assert_eq!(app.admin_get("/ready").await.status(), 200);
 
     // Cut the app role off: no new connections, existing ones ended.
-    let admin = app.db.admin_client().await;
-    admin
-        .execute(
-            "select set_config('gatehouse.test_db', $1, false)",
-            &[&app.db.name()],
-        )
-        .await
-        .expect("set db name");
-    admin
-        .batch_execute(
-            "do $$ begin execute format('revoke connect on database %I from public', \
-             current_setting('gatehouse.test_db')); end $$; \
-             select pg_terminate_backend(pid) from pg_stat_activity \
-             where usename = 'gatehouse_app' and datname = current_setting('gatehouse.test_db');",
-        )
-        .await
-        .expect("cut off the app role");
+    crate::helpers::cut_off_app_role(&app.db).await;
 
     let response = app.admin_get("/ready").await;
     assert_eq!(response.status(), 503);

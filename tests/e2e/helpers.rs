@@ -84,3 +84,25 @@ pub(crate) async fn spawn_app_with(
         http: reqwest::Client::new(),
     }
 }
+
+/// Cuts the app role off its database: no new connections, the existing ones ended. The
+/// database itself keeps running (a "database outage" as the application sees it).
+pub(crate) async fn cut_off_app_role(db: &TestDatabase) {
+    let admin = db.admin_client().await;
+    admin
+        .execute(
+            "select set_config('gatehouse.test_db', $1, false)",
+            &[&db.name()],
+        )
+        .await
+        .expect("set db name");
+    admin
+        .batch_execute(
+            "do $$ begin execute format('revoke connect on database %I from public', \
+             current_setting('gatehouse.test_db')); end $$; \
+             select pg_terminate_backend(pid) from pg_stat_activity \
+             where usename = 'gatehouse_app' and datname = current_setting('gatehouse.test_db');",
+        )
+        .await
+        .expect("cut off the app role");
+}

@@ -53,7 +53,7 @@ fn settings(state: &AppState, principal: &policy::Principal) -> [String; 5] {
 }
 
 /// The parameter values as tokio-postgres takes them, with their declared types.
-fn bind(params: &[sql::Param]) -> (Vec<Type>, Vec<Box<dyn ToSql + Sync + Send>>) {
+pub(crate) fn bind(params: &[sql::Param]) -> (Vec<Type>, Vec<Box<dyn ToSql + Sync + Send>>) {
     params
         .iter()
         .map(|param| -> (Type, Box<dyn ToSql + Sync + Send>) {
@@ -67,7 +67,75 @@ fn bind(params: &[sql::Param]) -> (Vec<Type>, Vec<Box<dyn ToSql + Sync + Send>>)
         .unzip()
 }
 
-/// Runs a read statement in a read-only transaction.
+/// How a transaction begins and ends.
+#[derive(Debug, Clone, Copy)]
+enum Transaction {
+    ReadOnly,
+    ReadWrite { rollback: bool },
+}
+
+/// Runs `statements` in one transaction that carries the request's settings, and returns each
+/// statement's one row. Every statement is prepared (cached per connection); then `BEGIN`, the
+/// settings, the statements and the end are polled together, so they leave in one flight. A
+/// failure in the middle aborts the transaction, and the end then rolls it back.
+async fn run(
+    client: &deadpool_postgres::Object,
+    state: &AppState,
+    principal: &policy::Principal,
+    transaction: Transaction,
+    statements: &[&sql::Statement],
+) -> Result<Vec<tokio_postgres::Row>, ApiError> {
+    let setup = client
+        .prepare_typed_cached(SETTINGS_SQL, &[Type::TEXT; 5])
+        .await
+        .map_err(|err| ApiError::from_db(&err))?;
+    let mut prepared = Vec::with_capacity(statements.len());
+    for statement in statements {
+        let (types, values) = bind(&statement.params);
+        let ready = client
+            .prepare_typed_cached(&statement.sql, &types)
+            .await
+            .map_err(|err| ApiError::from_db(&err))?;
+        prepared.push((ready, values));
+    }
+    let settings = settings(state, principal);
+    let setting_refs: Vec<&(dyn ToSql + Sync)> =
+        settings.iter().map(|s| s as &(dyn ToSql + Sync)).collect();
+    let value_refs: Vec<Vec<&(dyn ToSql + Sync)>> = prepared
+        .iter()
+        .map(|(_, values)| {
+            values
+                .iter()
+                .map(|v| v.as_ref() as &(dyn ToSql + Sync))
+                .collect()
+        })
+        .collect();
+    let (begin, end) = match transaction {
+        Transaction::ReadOnly => ("begin transaction read only", "commit"),
+        Transaction::ReadWrite { rollback: false } => ("begin transaction read write", "commit"),
+        Transaction::ReadWrite { rollback: true } => ("begin transaction read write", "rollback"),
+    };
+    let begun = client.batch_execute(begin);
+    let set = client.query_one(&setup, &setting_refs);
+    let queries = futures_util::future::join_all(
+        prepared
+            .iter()
+            .zip(&value_refs)
+            .map(|((statement, _), refs)| client.query_one(statement, refs)),
+    );
+    let ended = client.batch_execute(end);
+    let (begun, set, rows, ended) = futures_util::join!(begun, set, queries, ended);
+    begun.map_err(|err| ApiError::from_db(&err))?;
+    set.map_err(|err| ApiError::from_db(&err))?;
+    let rows = rows
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|err| ApiError::from_db(&err))?;
+    ended.map_err(|err| ApiError::from_db(&err))?;
+    Ok(rows)
+}
+
+/// Runs a read statement (and, for a planned count, its `explain`) in a read-only transaction.
 pub async fn read(
     state: &AppState,
     principal: &policy::Principal,
@@ -75,65 +143,24 @@ pub async fn read(
     count_plan: Option<&sql::Statement>,
 ) -> Result<Page, ApiError> {
     let client = state.read_connection().await?;
-    let (types, values) = bind(&statement.params);
-    let prepared = client
-        .prepare_typed_cached(&statement.sql, &types)
-        .await
-        .map_err(|err| ApiError::from_db(&err))?;
-    let setup = client
-        .prepare_typed_cached(SETTINGS_SQL, &[Type::TEXT; 5])
-        .await
-        .map_err(|err| ApiError::from_db(&err))?;
-    let settings = settings(state, principal);
-    let setting_refs: Vec<&(dyn ToSql + Sync)> =
-        settings.iter().map(|s| s as &(dyn ToSql + Sync)).collect();
-    let value_refs: Vec<&(dyn ToSql + Sync)> = values
-        .iter()
-        .map(|v| v.as_ref() as &(dyn ToSql + Sync))
-        .collect();
-
-    let explain = match count_plan {
-        Some(plan) => {
-            let (types, values) = bind(&plan.params);
-            let prepared = client
-                .prepare_typed_cached(&plan.sql, &types)
-                .await
-                .map_err(|err| ApiError::from_db(&err))?;
-            Some((prepared, values))
-        }
-        None => None,
-    };
-    let explain_refs: Option<Vec<&(dyn ToSql + Sync)>> = explain.as_ref().map(|(_, values)| {
-        values
-            .iter()
-            .map(|v| v.as_ref() as &(dyn ToSql + Sync))
-            .collect()
-    });
-
-    // All are polled together, so they leave in one flight; a failure in the middle aborts
-    // the transaction, and COMMIT then rolls it back.
-    let begin = client.batch_execute("begin transaction read only");
-    let set = client.query_one(&setup, &setting_refs);
-    let query = client.query_one(&prepared, &value_refs);
-    let planned = async {
-        match (&explain, &explain_refs) {
-            (Some((statement, _)), Some(refs)) => client.query_one(statement, refs).await.map(Some),
-            _ => Ok(None),
-        }
-    };
-    let commit = client.batch_execute("commit");
-    let (begun, set, row, planned, committed) =
-        futures_util::join!(begin, set, query, planned, commit);
-    begun.map_err(|err| ApiError::from_db(&err))?;
-    set.map_err(|err| ApiError::from_db(&err))?;
-    let row = row.map_err(|err| ApiError::from_db(&err))?;
-    let planned = planned.map_err(|err| ApiError::from_db(&err))?;
-    committed.map_err(|err| ApiError::from_db(&err))?;
+    let mut statements = vec![statement];
+    statements.extend(count_plan);
+    let rows = run(
+        &client,
+        state,
+        principal,
+        Transaction::ReadOnly,
+        &statements,
+    )
+    .await?;
+    let row = rows.first().ok_or_else(|| ApiError::Internal {
+        detail: "the read statement returned no row".to_owned(),
+    })?;
     Ok(Page {
         total: row.try_get("total").map_err(internal)?,
         page_total: row.try_get("page_total").map_err(internal)?,
         body: row.try_get("body").map_err(internal)?,
-        planned: match planned {
+        planned: match rows.get(1) {
             Some(row) => plan_rows(&row.try_get::<_, serde_json::Value>(0).map_err(internal)?),
             None => None,
         },
@@ -178,32 +205,11 @@ pub async fn write(
     rollback: bool,
 ) -> Result<Written, ApiError> {
     let client = state.connection().await?;
-    let (types, values) = bind(&statement.params);
-    let prepared = client
-        .prepare_typed_cached(&statement.sql, &types)
-        .await
-        .map_err(|err| ApiError::from_db(&err))?;
-    let setup = client
-        .prepare_typed_cached(SETTINGS_SQL, &[Type::TEXT; 5])
-        .await
-        .map_err(|err| ApiError::from_db(&err))?;
-    let settings = settings(state, principal);
-    let setting_refs: Vec<&(dyn ToSql + Sync)> =
-        settings.iter().map(|s| s as &(dyn ToSql + Sync)).collect();
-    let value_refs: Vec<&(dyn ToSql + Sync)> = values
-        .iter()
-        .map(|v| v.as_ref() as &(dyn ToSql + Sync))
-        .collect();
-    let end = if rollback { "rollback" } else { "commit" };
-    let begin = client.batch_execute("begin transaction read write");
-    let set = client.query_one(&setup, &setting_refs);
-    let query = client.query_one(&prepared, &value_refs);
-    let finish = client.batch_execute(end);
-    let (begun, set, row, finished) = futures_util::join!(begin, set, query, finish);
-    begun.map_err(|err| ApiError::from_db(&err))?;
-    set.map_err(|err| ApiError::from_db(&err))?;
-    let row = row.map_err(|err| ApiError::from_db(&err))?;
-    finished.map_err(|err| ApiError::from_db(&err))?;
+    let transaction = Transaction::ReadWrite { rollback };
+    let rows = run(&client, state, principal, transaction, &[statement]).await?;
+    let row = rows.first().ok_or_else(|| ApiError::Internal {
+        detail: "the write statement returned no row".to_owned(),
+    })?;
     Ok(Written {
         page_total: row.try_get("page_total").map_err(internal)?,
         body: row.try_get("body").map_err(internal)?,

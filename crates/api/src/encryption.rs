@@ -4,7 +4,7 @@
 //! The SQL of both is fixed text or rendered by `sql` (`render_reencrypt`); keys travel only as
 //! bind parameters, never in `set_config`, a log line or an error message.
 
-use tokio_postgres::types::{ToSql, Type};
+use tokio_postgres::types::ToSql;
 
 /// Whether pgcrypto is installed in the connected database.
 const PGCRYPTO_INSTALLED: &str =
@@ -100,7 +100,7 @@ pub async fn reencrypt_batch(
     after: Option<&[String]>,
 ) -> Result<Batch, tokio_postgres::Error> {
     let statement = sql::render_reencrypt(plan, batch, after);
-    let (types, values) = bind(&statement.params);
+    let (types, values) = crate::db::bind(&statement.params);
     let refs: Vec<&(dyn ToSql + Sync)> = values
         .iter()
         .map(|value| value.as_ref() as &(dyn ToSql + Sync))
@@ -116,19 +116,4 @@ pub async fn reencrypt_batch(
     };
     tx.commit().await?;
     Ok(result)
-}
-
-/// The parameter values with their declared types (as `db` binds a request's statement).
-fn bind(params: &[sql::Param]) -> (Vec<Type>, Vec<Box<dyn ToSql + Sync + Send>>) {
-    params
-        .iter()
-        .map(|param| -> (Type, Box<dyn ToSql + Sync + Send>) {
-            match param {
-                sql::Param::Text(text) | sql::Param::Secret(text) => {
-                    (Type::TEXT, Box::new(text.clone()))
-                }
-                sql::Param::TextArray(items) => (Type::TEXT_ARRAY, Box::new(items.clone())),
-            }
-        })
-        .unzip()
 }
