@@ -159,6 +159,11 @@ impl ApiError {
             c if *c == SqlState::NOT_NULL_VIOLATION || *c == SqlState::CHECK_VIOLATION => {
                 database(StatusCode::BAD_REQUEST, None)
             }
+            // The client's own mistakes, in words about what it sent: no unique key matches
+            // `on_conflict=`; a value for a `generated always` column.
+            c if *c == SqlState::INVALID_COLUMN_REFERENCE || *c == SqlState::GENERATED_ALWAYS => {
+                database(StatusCode::BAD_REQUEST, Some(db.message().to_owned()))
+            }
             c if *c == SqlState::UNDEFINED_FUNCTION
                 || *c == SqlState::INVALID_REGULAR_EXPRESSION =>
             {

@@ -255,17 +255,23 @@ pub async fn write(
     if rollback {
         applied.push(query::Transaction::Rollback.token());
     }
+    // A count of a write is the number of rows it affected (PostgREST: `*/n`, PATCH `0-m/n`).
+    let count = prefs.count.map(|count| {
+        applied.push(count.token());
+        result.page_total.to_string()
+    });
+    let total = count.as_deref().unwrap_or("*");
     if !applied.is_empty() {
         response.insert_header(("preference-applied", applied.join(", ")));
     }
-    if method != Method::POST {
+    if method == Method::PATCH {
         let range = match u64::try_from(result.page_total) {
-            Ok(rows) if rows > 0 => format!("0-{}/*", rows - 1),
-            _ => "*/*".to_owned(),
+            Ok(rows) if rows > 0 => format!("0-{}/{total}", rows - 1),
+            _ => format!("*/{total}"),
         };
         response.insert_header(("content-range", range));
     } else {
-        response.insert_header(("content-range", "*/*"));
+        response.insert_header(("content-range", format!("*/{total}")));
     }
     if returns == query::Return::HeadersOnly
         && method == Method::POST

@@ -206,7 +206,11 @@ pub fn authorize_write(
     let check = if matches!(write.kind, WriteKind::Delete) {
         Vec::new()
     } else {
-        guards.clone()
+        let mut check = guards.clone();
+        if let Some((_, caller)) = &tenant {
+            check.extend(foreign_keys_in_tenant(file, catalog, relation, caller));
+        }
+        check
     };
     let returning = if write.representation {
         let mut path = Vec::new();
@@ -277,6 +281,87 @@ pub fn authorize_write(
         returning,
         audit,
     }))
+}
+
+/// For each foreign key of the written table that points at a tenant-scoped table: the
+/// referenced row, when there is one, belongs to the caller's tenant. Without this, a write
+/// could point a row at another tenant's data, and 201 versus 409 would tell whether an id
+/// exists there. Checked on the written rows, in the statement (`plan::Write::check`).
+fn foreign_keys_in_tenant(
+    file: &PolicyFile,
+    catalog: &Catalog,
+    relation: &Relation,
+    caller: &str,
+) -> Vec<plan::Condition> {
+    let Some(tenant_column) = file.tenant_column() else {
+        return Vec::new();
+    };
+    let mut conditions = Vec::new();
+    for key in &relation.foreign_keys {
+        let Some(target) = catalog.get(&key.referenced) else {
+            continue;
+        };
+        let unscoped = file
+            .tables
+            .get(&key.referenced)
+            .and_then(|table| table.tenant_scoped.as_ref())
+            .is_some_and(|scoped| !scoped.value);
+        let Some(target_tenant) = target.column(tenant_column).filter(|_| !unscoped) else {
+            continue;
+        };
+        let pairs: Vec<(Ident, Ident)> = key
+            .column_pairs()
+            .map(|(from, to)| (Ident::from_catalog(from), Ident::from_catalog(to)))
+            .collect();
+        let Some(first) = key.columns.first().and_then(|c| relation.column(c)) else {
+            continue;
+        };
+        let node = plan::Node {
+            table: table(target),
+            outputs: Vec::new(),
+            filters: Vec::new(),
+            guards: vec![plan::Condition::Filter {
+                column: plan::ColumnRef {
+                    column: Ident::from_catalog(&target_tenant.name),
+                    ty: TypeName::of(&target_tenant.ty),
+                    json_path: Vec::new(),
+                },
+                negate: false,
+                op: plan::Operation::Compare(query::CmpOp::Eq, Param::Text(caller.to_owned())),
+            }],
+            order: Vec::new(),
+            limit: None,
+            offset: None,
+        };
+        // A null key references nothing (MATCH SIMPLE); otherwise the row must be the caller's.
+        conditions.push(plan::Condition::Logic {
+            op: query::LogicOp::Or,
+            negate: false,
+            children: vec![
+                plan::Condition::Filter {
+                    column: plan::ColumnRef {
+                        column: Ident::from_catalog(&first.name),
+                        ty: TypeName::of(&first.ty),
+                        json_path: Vec::new(),
+                    },
+                    negate: false,
+                    op: plan::Operation::Is(query::IsValue::Null),
+                },
+                plan::Condition::Exists {
+                    embed: Box::new(plan::Embed {
+                        key: String::new(),
+                        node,
+                        link: plan::Link::Direct { pairs },
+                        to_one: true,
+                        inner: true,
+                        spread: false,
+                        hidden_output: true,
+                    }),
+                },
+            ],
+        });
+    }
+    conditions
 }
 
 /// The tenant column and the caller's tenant, when the table is scoped to one tenant for this
