@@ -194,6 +194,7 @@ with_cpu() { # server-pid|- command...
     local pg0 sv0=0 pg1 sv1=0
     pg0=$(cluster_ticks); [ "$server" != - ] && sv0=$(ticks "$server")
     /usr/bin/time -f 'TIME %U %S' -o "$OUT/time.txt" "$@"
+    sleep 0.5 # pgbench's backends exit after it does: let the postmaster reap them
     pg1=$(cluster_ticks); [ "$server" != - ] && sv1=$(ticks "$server")
     awk -v pg=$((pg1 - pg0)) -v sv=$((sv1 - sv0)) '/^TIME/{ printf "CPU %.0f %d %d\n", ($2 + $3) * 100, pg, sv }' "$OUT/time.txt"
 }

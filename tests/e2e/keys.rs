@@ -143,12 +143,20 @@ async fn a_key_reads_as_its_role_and_tenant_through_either_header() {
     let (status, body) = json_of(bearer(&app, "/countries?order=code", &none).await).await;
     assert_eq!((status, body[0]["name"].clone()), (200, json!("Germany")));
     let (status, body) = json_of(bearer(&app, "/customers", &none).await).await;
-    assert_eq!((status, body["code"].clone()), (403, json!("GH110")), "{body}");
+    assert_eq!(
+        (status, body["code"].clone()),
+        (403, json!("GH110")),
+        "{body}"
+    );
 
     // A key whose role the policy does not declare.
     let (_, ghost) = create(&app, new_key("ghost", KeyScope::NoTenant)).await;
     let (status, body) = json_of(bearer(&app, "/countries", &ghost).await).await;
-    assert_eq!((status, body["code"].clone()), (401, json!("GH301")), "{body}");
+    assert_eq!(
+        (status, body["code"].clone()),
+        (401, json!("GH301")),
+        "{body}"
+    );
 }
 
 #[tokio::test]
@@ -194,7 +202,8 @@ async fn expired_revoked_unknown_and_wrong_keys_get_one_and_the_same_401() {
 #[tokio::test]
 async fn a_revocation_reaches_a_second_running_instance_within_a_second() {
     let first = app().await;
-    let policy_path = std::env::temp_dir().join(format!("gatehouse-policy-{}.toml", first.db.name()));
+    let policy_path =
+        std::env::temp_dir().join(format!("gatehouse-policy-{}.toml", first.db.name()));
     let policy_path = policy_path.to_str().expect("utf-8 path");
     let second = Application::build(settings_for(
         &first.db,
@@ -229,7 +238,10 @@ async fn a_revocation_reaches_a_second_running_instance_within_a_second() {
     {
         assert_eq!(get(first.api.clone(), token.clone()).await, 200);
         assert_eq!(get(second_api.clone(), token.clone()).await, 200);
-        assert!(Instant::now() < deadline, "the second instance never cached the key");
+        assert!(
+            Instant::now() < deadline,
+            "the second instance never cached the key"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 
@@ -265,7 +277,11 @@ async fn a_key_in_the_url_is_refused_with_the_reason() {
         format!("/{token}"),
     ] {
         let (status, body) = json_of(app.get(&path).await).await;
-        assert_eq!((status, body["code"].clone()), (400, json!("GH306")), "{path}: {body}");
+        assert_eq!(
+            (status, body["code"].clone()),
+            (400, json!("GH306")),
+            "{path}: {body}"
+        );
         let message = body["message"].as_str().unwrap_or_default();
         assert!(message.contains("must not be sent in the URL"), "{message}");
         assert!(message.contains("logs"), "{message}");
@@ -330,7 +346,7 @@ async fn rotation_keeps_the_old_key_for_the_overlap_then_closes_it() {
     assert_eq!(bearer(&app, "/customers", &old).await.status(), 200);
     let mut admin = app.db.admin_client().await;
     let rotated =
-        apikey::store::rotate(&mut admin, &pepper(), &old_id, Duration::from_secs(2), None)
+        apikey::store::rotate(&mut admin, &pepper(), &old_id, Duration::from_secs(3), None)
             .await
             .expect("rotate");
     let new = rotated.new.token.expose().to_owned();
@@ -340,9 +356,15 @@ async fn rotation_keeps_the_old_key_for_the_overlap_then_closes_it() {
     assert_eq!((status, names(&body)), (200, vec!["Alice", "Arnold"]));
     // The old key works during the overlap…
     assert_eq!(bearer(&app, "/customers", &old).await.status(), 200);
-    assert!(started.elapsed() < Duration::from_secs(2), "the test was too slow");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "the test was too slow"
+    );
     // …and not after it, although it was cached.
-    tokio::time::sleep(Duration::from_secs(2).saturating_sub(started.elapsed()) + Duration::from_millis(300)).await;
+    tokio::time::sleep(
+        Duration::from_secs(3).saturating_sub(started.elapsed()) + Duration::from_millis(300),
+    )
+    .await;
     let (status, body) = json_of(bearer(&app, "/customers", &old).await).await;
     assert_eq!((status, body["code"].clone()), (401, json!("GH305")));
     assert_eq!(bearer(&app, "/customers", &new).await.status(), 200);
@@ -350,7 +372,10 @@ async fn rotation_keeps_the_old_key_for_the_overlap_then_closes_it() {
     let err = apikey::store::rotate(&mut admin, &pepper(), &old_id, Duration::ZERO, None)
         .await
         .expect_err("rotated twice");
-    assert!(err.to_string().contains("expired") || err.to_string().contains("already rotated"), "{err}");
+    assert!(
+        err.to_string().contains("expired") || err.to_string().contains("already rotated"),
+        "{err}"
+    );
 
     // Closing an overlap early in the database closes it at once, on a cached key too.
     let rotated = apikey::store::rotate(
@@ -383,7 +408,11 @@ async fn per_key_address_allowlists() {
     };
     let (_, elsewhere) = create(&app, ten).await;
     let (status, body) = json_of(bearer(&app, "/customers", &elsewhere).await).await;
-    assert_eq!((status, body["code"].clone()), (403, json!("GH307")), "{body}");
+    assert_eq!(
+        (status, body["code"].clone()),
+        (403, json!("GH307")),
+        "{body}"
+    );
     let local = NewKey {
         allowed_cidrs: vec!["127.0.0.1/32".parse().expect("cidr")],
         ..new_key("reader", KeyScope::Tenant("acme".to_owned()))
@@ -407,9 +436,17 @@ async fn per_key_address_allowlists() {
 async fn the_global_allowlist_and_trusted_proxies() {
     let app = app_with(&[("GATEHOUSE_ALLOW_CIDRS", "10.0.0.0/8")]).await;
     let (status, body) = json_of(app.get("/countries").await).await;
-    assert_eq!((status, body["code"].clone()), (403, json!("GH307")), "{body}");
+    assert_eq!(
+        (status, body["code"].clone()),
+        (403, json!("GH307")),
+        "{body}"
+    );
     let spoofed = get_with(&app, "/countries", &[("x-forwarded-for", "10.1.2.3")]).await;
-    assert_eq!(spoofed.status(), 403, "X-Forwarded-For from an untrusted peer");
+    assert_eq!(
+        spoofed.status(),
+        403,
+        "X-Forwarded-For from an untrusted peer"
+    );
 
     let app = app_with(&[
         ("GATEHOUSE_ALLOW_CIDRS", "10.0.0.0/8"),
@@ -442,8 +479,16 @@ fn header(response: &reqwest::Response, name: &str) -> Option<String> {
 #[tokio::test]
 async fn rate_limits_per_key_and_per_address_answer_429_with_headers() {
     let app = app().await;
-    let (_, one) = create(&app, new_key("limited", KeyScope::Tenant("acme".to_owned()))).await;
-    let (_, other) = create(&app, new_key("limited", KeyScope::Tenant("acme".to_owned()))).await;
+    let (_, one) = create(
+        &app,
+        new_key("limited", KeyScope::Tenant("acme".to_owned())),
+    )
+    .await;
+    let (_, other) = create(
+        &app,
+        new_key("limited", KeyScope::Tenant("acme".to_owned())),
+    )
+    .await;
     let mut remaining = Vec::new();
     for _ in 0..3 {
         let response = bearer(&app, "/customers", &one).await;
@@ -456,8 +501,14 @@ async fn rate_limits_per_key_and_per_address_answer_429_with_headers() {
     assert_eq!(response.status(), 429);
     assert_eq!(header(&response, "retry-after").as_deref(), Some("1"));
     assert_eq!(header(&response, "ratelimit-limit").as_deref(), Some("3"));
-    assert_eq!(header(&response, "ratelimit-remaining").as_deref(), Some("0"));
-    assert_eq!(header(&response, "ratelimit-policy").as_deref(), Some("2;w=1;burst=3"));
+    assert_eq!(
+        header(&response, "ratelimit-remaining").as_deref(),
+        Some("0")
+    );
+    assert_eq!(
+        header(&response, "ratelimit-policy").as_deref(),
+        Some("2;w=1;burst=3")
+    );
     let (_, body) = json_of(response).await;
     assert_eq!(body["code"], "GH308", "{body}");
     // Another key of the same role has its own bucket.
@@ -502,7 +553,12 @@ async fn last_used_at_is_written_in_batches_not_per_request() {
         .expect("count update statements");
     let (id, token) = acme_reader(&app).await;
     for _ in 0..20 {
-        assert_eq!(get_with(&app, "/customers", &[("apikey", &token)]).await.status(), 200);
+        assert_eq!(
+            get_with(&app, "/customers", &[("apikey", &token)])
+                .await
+                .status(),
+            200
+        );
     }
     let deadline = Instant::now() + Duration::from_secs(6);
     loop {
@@ -588,7 +644,10 @@ impl Served {
             Ok(api) => api,
             Err(_) => {
                 let _ = child.kill();
-                panic!("serve did not start:\n{}", log.lock().expect("log").join("\n"));
+                panic!(
+                    "serve did not start:\n{}",
+                    log.lock().expect("log").join("\n")
+                );
             }
         };
         Self {
@@ -610,8 +669,7 @@ impl Served {
 async fn the_commands_make_list_and_revoke_keys_and_no_log_line_holds_a_key() {
     let app = app().await;
     let owner = app.db.admin_url();
-    let policy_path =
-        std::env::temp_dir().join(format!("gatehouse-policy-{}.toml", app.db.name()));
+    let policy_path = std::env::temp_dir().join(format!("gatehouse-policy-{}.toml", app.db.name()));
     let policy_path = policy_path.to_str().expect("utf-8 path");
     let owner_vars = [
         ("GATEHOUSE_DATABASE_URL", owner.as_str()),
@@ -643,7 +701,11 @@ async fn the_commands_make_list_and_revoke_keys_and_no_log_line_holds_a_key() {
     // An undeclared role is refused when a policy is set.
     let output = gatehouse(&["keys", "create", "--role", "ghost"], &owner_vars);
     assert!(!output.status.success());
-    assert!(text(&output.stderr).contains("declares no such role"), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains("declares no such role"),
+        "{}",
+        text(&output.stderr)
+    );
     // Without the pepper nothing is made.
     let output = gatehouse(
         &["keys", "create", "--role", "reader"],
@@ -662,10 +724,37 @@ async fn the_commands_make_list_and_revoke_keys_and_no_log_line_holds_a_key() {
     let http = reqwest::Client::new();
     let status = |response: reqwest::Response| response.status().as_u16();
     let url = format!("{}/customers", served.api);
-    assert_eq!(status(http.get(&url).bearer_auth(&token).send().await.expect("send")), 200);
-    assert_eq!(status(http.get(&url).header("apikey", &token).send().await.expect("send")), 200);
+    assert_eq!(
+        status(
+            http.get(&url)
+                .bearer_auth(&token)
+                .send()
+                .await
+                .expect("send")
+        ),
+        200
+    );
+    assert_eq!(
+        status(
+            http.get(&url)
+                .header("apikey", &token)
+                .send()
+                .await
+                .expect("send")
+        ),
+        200
+    );
     let wrong = format!("gh_{id}_{}", "W".repeat(secret.len()));
-    assert_eq!(status(http.get(&url).bearer_auth(&wrong).send().await.expect("send")), 401);
+    assert_eq!(
+        status(
+            http.get(&url)
+                .bearer_auth(&wrong)
+                .send()
+                .await
+                .expect("send")
+        ),
+        401
+    );
     let in_url = format!("{url}?apikey={token}");
     assert_eq!(status(http.get(&in_url).send().await.expect("send")), 400);
 
@@ -673,7 +762,10 @@ async fn the_commands_make_list_and_revoke_keys_and_no_log_line_holds_a_key() {
     let output = gatehouse(&["keys", "list"], &owner_vars);
     assert!(output.status.success(), "{}", text(&output.stderr));
     let listing = text(&output.stdout);
-    assert!(listing.contains(&id) && listing.contains("tenant acme"), "{listing}");
+    assert!(
+        listing.contains(&id) && listing.contains("tenant acme"),
+        "{listing}"
+    );
     assert!(listing.contains("made by the e2e test") && listing.contains("active"));
     assert!(!listing.contains(&secret), "{listing}");
 
@@ -682,11 +774,20 @@ async fn the_commands_make_list_and_revoke_keys_and_no_log_line_holds_a_key() {
     assert!(output.status.success(), "{}", text(&output.stderr));
     let revoked_at = Instant::now();
     loop {
-        let code = status(http.get(&url).bearer_auth(&token).send().await.expect("send"));
+        let code = status(
+            http.get(&url)
+                .bearer_auth(&token)
+                .send()
+                .await
+                .expect("send"),
+        );
         if code == 401 {
             break;
         }
-        assert!(revoked_at.elapsed() < Duration::from_secs(1), "still accepted");
+        assert!(
+            revoked_at.elapsed() < Duration::from_secs(1),
+            "still accepted"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let output = gatehouse(&["keys", "list"], &owner_vars);
@@ -695,8 +796,177 @@ async fn the_commands_make_list_and_revoke_keys_and_no_log_line_holds_a_key() {
     assert!(!output.status.success());
 
     let log = served.stop();
-    assert!(log.contains(&id), "the log names the key id (so it was searched):\n{log}");
-    for needle in [token.as_str(), secret.as_str(), &wrong["gh_".len() + id.len() + 1..], PEPPER] {
+    assert!(
+        log.contains(&id),
+        "the log names the key id (so it was searched):\n{log}"
+    );
+    for needle in [
+        token.as_str(),
+        secret.as_str(),
+        &wrong["gh_".len() + id.len() + 1..],
+        PEPPER,
+    ] {
         assert!(!log.contains(needle), "the log holds {needle:?}:\n{log}");
+    }
+}
+
+// --- JWT keys from a URL, and from a cookie ---------------------------------------------------
+
+const JWKS: &str = include_str!("../../crates/api/src/auth/tests/fixtures/jwks.json");
+const RSA_PEM: &str = include_str!("../../crates/api/src/auth/tests/fixtures/rsa.pem");
+const EC_PEM: &str = include_str!("../../crates/api/src/auth/tests/fixtures/ec.pem");
+
+/// The fixture's key set with only the keys of these kids.
+fn jwks_with(kids: &[&str]) -> String {
+    let mut set: Value = serde_json::from_str(JWKS).expect("fixture JWKS");
+    let keys = set["keys"]
+        .as_array()
+        .expect("keys")
+        .iter()
+        .filter(|key| kids.contains(&key["kid"].as_str().unwrap_or_default()))
+        .cloned()
+        .collect();
+    set["keys"] = Value::Array(keys);
+    set.to_string()
+}
+
+/// A minimal HTTP server for a JWKS document that can change; counts the fetches.
+struct JwksServer {
+    url: String,
+    body: Arc<Mutex<String>>,
+    fetches: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl JwksServer {
+    async fn start(body: String) -> Self {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!(
+            "http://{}/jwks.json",
+            listener.local_addr().expect("address")
+        );
+        let body = Arc::new(Mutex::new(body));
+        let fetches = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (served, count) = (Arc::clone(&body), Arc::clone(&fetches));
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let mut request = Vec::new();
+                let mut buffer = [0u8; 1024];
+                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match socket.read(&mut buffer).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => request.extend_from_slice(&buffer[..n]),
+                    }
+                }
+                count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let body = served.lock().expect("body lock").clone();
+                let response = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = socket.write_all(response.as_bytes()).await;
+                let _ = socket.shutdown().await;
+            }
+        });
+        Self { url, body, fetches }
+    }
+
+    fn serve(&self, body: String) {
+        *self.body.lock().expect("body lock") = body;
+    }
+
+    fn fetches(&self) -> usize {
+        self.fetches.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+fn sign(algorithm: jsonwebtoken::Algorithm, kid: &str, claims: &Value) -> String {
+    let mut header = jsonwebtoken::Header::new(algorithm);
+    header.kid = Some(kid.to_owned());
+    let key = match algorithm {
+        jsonwebtoken::Algorithm::RS256 => {
+            jsonwebtoken::EncodingKey::from_rsa_pem(RSA_PEM.as_bytes()).expect("RSA key")
+        }
+        _ => jsonwebtoken::EncodingKey::from_ec_pem(EC_PEM.as_bytes()).expect("EC key"),
+    };
+    jsonwebtoken::encode(&header, claims, &key).expect("sign")
+}
+
+#[tokio::test]
+async fn jwt_keys_come_from_a_url_and_an_unknown_kid_fetches_them_again() {
+    let server = JwksServer::start(jwks_with(&["ec-1"])).await;
+    let app = app_with(&[
+        ("GATEHOUSE_JWKS_URL", &server.url),
+        ("GATEHOUSE_JWT_COOKIE", "session"),
+    ])
+    .await;
+    assert_eq!(server.fetches(), 1, "fetched once at startup");
+    let claims = json!({ "role": "reader", "tenant_id": "acme", "sub": "u1" });
+
+    let es = sign(jsonwebtoken::Algorithm::ES256, "ec-1", &claims);
+    let (status, body) = json_of(bearer(&app, "/customers?order=id", &es).await).await;
+    assert_eq!((status, names(&body)), (200, vec!["Alice", "Arnold"]));
+
+    // The provider adds a key: a token naming it makes us fetch the set again.
+    server.serve(jwks_with(&["ec-1", "rsa-1"]));
+    let rs = sign(jsonwebtoken::Algorithm::RS256, "rsa-1", &claims);
+    let (status, body) = json_of(bearer(&app, "/customers", &rs).await).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(server.fetches(), 2);
+
+    // Made-up kids do not make us fetch again and again.
+    for kid in ["nope-1", "nope-2", "nope-3"] {
+        let forged = sign(jsonwebtoken::Algorithm::RS256, kid, &claims);
+        let (status, body) = json_of(bearer(&app, "/customers", &forged).await).await;
+        assert_eq!(
+            (status, body["code"].clone()),
+            (401, json!("PGRST301")),
+            "{body}"
+        );
+    }
+    assert_eq!(
+        server.fetches(),
+        2,
+        "the made-up kids came within 10 s of the last fetch they could cause"
+    );
+
+    // The token may come in the configured cookie (when there is no Authorization header).
+    let response = get_with(
+        &app,
+        "/customers?order=id",
+        &[("cookie", &format!("theme=dark; session={es}"))],
+    )
+    .await;
+    let (status, body) = json_of(response).await;
+    assert_eq!((status, names(&body)), (200, vec!["Alice", "Arnold"]));
+    let response = get_with(&app, "/customers", &[("cookie", "session=not-a-jwt")]).await;
+    assert_eq!(response.status(), 401);
+    // Other cookies are not credentials.
+    let response = get_with(&app, "/customers", &[("cookie", &format!("other={es}"))]).await;
+    let (status, body) = json_of(response).await;
+    // (Anonymous: the anon role cannot see the table at all.)
+    assert_eq!(
+        (status, body["code"].clone()),
+        (404, json!("PGRST205")),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn an_unreachable_jwks_url_stops_startup_naming_the_variable() {
+    let db = testkit::TestDatabase::with_schema(SCHEMA).await;
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}/jwks.json", closed.local_addr().expect("address"));
+    drop(closed);
+    let result = Application::build(settings_for(&db, &[("GATEHOUSE_JWKS_URL", &url)])).await;
+    match result {
+        Ok(_) => panic!("started without its JWT keys"),
+        Err(err) => assert!(
+            err.to_string()
+                .starts_with("GATEHOUSE_JWKS_URL: fetch http://127.0.0.1"),
+            "{err}"
+        ),
     }
 }

@@ -13,6 +13,10 @@
 //! 4. the role's rate limit (`rate` / `burst` in the policy), per key id, JWT subject, or
 //!    client address → 429 `GH308` with `Retry-After` and `RateLimit-*`.
 //!
+//! A JWT may also come in the cookie named by `GATEHOUSE_JWT_COOKIE` (only when there is
+//! neither an `Authorization` header nor an API key). A JWT naming a `kid` we do not have makes
+//! the authenticator fetch `GATEHOUSE_JWKS_URL` again (rate-limited) before it is refused.
+//!
 //! The outcome rides in the request's extensions ([`Admitted`]); `AppState::authenticate`
 //! reads it there, so handlers do not authenticate twice. An `apikey` header that is not a
 //! Gatehouse key (Supabase clients send their anon JWT there) is ignored.
@@ -103,6 +107,8 @@ enum Credential<'a> {
     None,
     /// The raw `Authorization` header (a JWT, or a malformed header).
     Authorization(&'a str),
+    /// A JWT from the cookie named by `GATEHOUSE_JWT_COOKIE`.
+    Cookie(String),
     /// A `gh_…` token.
     Key(&'a str),
 }
@@ -178,15 +184,29 @@ impl Gate {
         }
         let now = SystemTime::now();
         let instant = Instant::now();
-        let (principal, key_id) = match credential(request)? {
+        let credential = credential(request, state.settings.jwt_cookie.as_deref())?;
+        let (principal, key_id) = match credential {
             Credential::None => (state.authenticator.authenticate(None)?, None),
-            Credential::Authorization(header) => {
+            Credential::Authorization(_) | Credential::Cookie(_) => {
                 if let Some(addr) = client {
                     self.failed_by_address
                         .admit(&addr, instant)
                         .map_err(too_many)?;
                 }
-                match state.authenticator.authenticate(Some(header)) {
+                let check = || match &credential {
+                    Credential::Cookie(token) => state.authenticator.authenticate_token(token),
+                    Credential::Authorization(header) => {
+                        state.authenticator.authenticate(Some(header))
+                    }
+                    Credential::None | Credential::Key(_) => Err(AuthError::Unauthenticated),
+                };
+                let mut outcome = check();
+                if let Err(err) = &outcome
+                    && state.authenticator.refresh_for(err).await
+                {
+                    outcome = check();
+                }
+                match outcome {
                     Ok(principal) => (principal, None),
                     Err(err) => {
                         if err.status() == 401
@@ -309,8 +329,12 @@ fn too_many(wait: Duration) -> ApiError {
     .into()
 }
 
-/// `Authorization` wins; without it, an `apikey` header holding a Gatehouse key.
-fn credential(request: &HttpRequest) -> Result<Credential<'_>, AuthError> {
+/// `Authorization` wins; without it, an `apikey` header holding a Gatehouse key; without
+/// either, the JWT cookie when one is configured.
+fn credential<'a>(
+    request: &'a HttpRequest,
+    cookie: Option<&str>,
+) -> Result<Credential<'a>, AuthError> {
     let headers = request.headers();
     if let Some(value) = headers.get(actix_web::http::header::AUTHORIZATION) {
         let header = value
@@ -327,7 +351,25 @@ fn credential(request: &HttpRequest) -> Result<Credential<'_>, AuthError> {
             return Ok(Credential::Key(token));
         }
     }
+    if let Some(name) = cookie
+        && let Some(token) = cookie_value(headers, name)
+    {
+        return Ok(Credential::Cookie(token));
+    }
     Ok(Credential::None)
+}
+
+/// The value of cookie `name` in the `Cookie` headers (RFC 6265: `a=1; b=2`), if present and
+/// not empty.
+fn cookie_value(headers: &actix_web::http::header::HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(actix_web::http::header::COOKIE)
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value.trim().trim_matches('"').to_owned())
+        .filter(|value| !value.is_empty())
 }
 
 /// Query parameters that name a credential.

@@ -86,6 +86,8 @@ struct Raw {
     api_key_pepper_file: Option<String>,
     allow_cidrs: Option<String>,
     trusted_proxies: Option<String>,
+    jwks_url: Option<String>,
+    jwt_cookie: Option<String>,
 }
 
 /// Every variable Gatehouse reads, for the README table and `deploy/env.example` (a test checks
@@ -126,6 +128,8 @@ pub const VARIABLES: &[&str] = &[
     "GATEHOUSE_API_KEY_PEPPER_FILE",
     "GATEHOUSE_ALLOW_CIDRS",
     "GATEHOUSE_TRUSTED_PROXIES",
+    "GATEHOUSE_JWKS_URL",
+    "GATEHOUSE_JWT_COOKIE",
 ];
 
 /// How the process logs.
@@ -198,6 +202,12 @@ pub struct Settings {
     pub jwt: JwtSettings,
     pub api_keys: ApiKeySettings,
     pub network: NetworkSettings,
+    /// `GATEHOUSE_JWKS_URL`: JWT keys fetched from this URL (and refreshed), instead of
+    /// `GATEHOUSE_JWKS_FILE`.
+    pub jwks_url: Option<url::Url>,
+    /// `GATEHOUSE_JWT_COOKIE`: the name of a cookie holding the JWT, read when a request has no
+    /// `Authorization` header and no API key.
+    pub jwt_cookie: Option<String>,
     pub https: Option<HttpsFiles>,
     pub log_format: LogFormat,
     /// The log filter (`GATEHOUSE_LOG`, tracing's `EnvFilter` syntax), default `info`.
@@ -333,6 +343,24 @@ impl TryFrom<Raw> for Settings {
             }
         };
 
+        let jwks_url = match raw.jwks_url {
+            None => None,
+            Some(_) if raw.jwks_file.is_some() => {
+                return Err(ConfigError::new(
+                    "JWKS_URL",
+                    "set both GATEHOUSE_JWKS_URL and GATEHOUSE_JWKS_FILE: keep one",
+                ));
+            }
+            Some(text) => {
+                let url = url::Url::parse(text.trim()).map_err(|err| {
+                    ConfigError::new("JWKS_URL", format!("{text:?} is not a URL: {err}"))
+                })?;
+                crate::auth::remote::check_url(&url)
+                    .map_err(|problem| ConfigError::new("JWKS_URL", problem))?;
+                Some(url)
+            }
+        };
+
         Ok(Settings {
             database: DatabaseSettings {
                 primary,
@@ -389,6 +417,24 @@ impl TryFrom<Raw> for Settings {
                 allow_cidrs: cidrs("ALLOW_CIDRS", raw.allow_cidrs)?,
                 trusted_proxies: cidrs("TRUSTED_PROXIES", raw.trusted_proxies)?,
             },
+            jwks_url,
+            jwt_cookie: raw
+                .jwt_cookie
+                .map(|name| {
+                    let valid = !name.is_empty()
+                        && name
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+                    if valid {
+                        Ok(name)
+                    } else {
+                        Err(ConfigError::new(
+                            "JWT_COOKIE",
+                            format!("{name:?} is not a cookie name"),
+                        ))
+                    }
+                })
+                .transpose()?,
             https,
             log_format: match raw.log_format.as_deref() {
                 None | Some("text") => LogFormat::Text,
@@ -834,6 +880,37 @@ mod tests {
         );
         let message = error(&[URL, ("GATEHOUSE_ALLOW_CIDRS", "everyone")]);
         assert!(message.starts_with("GATEHOUSE_ALLOW_CIDRS:"), "{message}");
+    }
+
+    #[test]
+    fn jwks_url_and_cookie() {
+        let settings = Settings::from_vars(vars(&[
+            URL,
+            (
+                "GATEHOUSE_JWKS_URL",
+                "https://idp.example/.well-known/jwks.json",
+            ),
+            ("GATEHOUSE_JWT_COOKIE", "session"),
+        ]))
+        .expect("valid settings");
+        assert_eq!(
+            settings.jwks_url.as_ref().map(url::Url::as_str),
+            Some("https://idp.example/.well-known/jwks.json")
+        );
+        assert_eq!(settings.jwt_cookie.as_deref(), Some("session"));
+        let message = error(&[URL, ("GATEHOUSE_JWKS_URL", "http://idp.example/jwks")]);
+        assert!(
+            message.starts_with("GATEHOUSE_JWKS_URL: must be https"),
+            "{message}"
+        );
+        let message = error(&[
+            URL,
+            ("GATEHOUSE_JWKS_URL", "https://idp.example/jwks"),
+            ("GATEHOUSE_JWKS_FILE", "/etc/hostname"),
+        ]);
+        assert!(message.contains("keep one"), "{message}");
+        let message = error(&[URL, ("GATEHOUSE_JWT_COOKIE", "a b")]);
+        assert!(message.starts_with("GATEHOUSE_JWT_COOKIE:"), "{message}");
     }
 
     #[test]

@@ -138,6 +138,9 @@ impl Application {
             .await
             .map_err(StartupError::Encryption)?;
         let authenticator = crate::auth::Authenticator::from_policy(&settings.jwt, &policy)
+            .map_err(|err| StartupError::Auth(err.to_string()))?
+            .with_remote_jwks(settings.jwks_url.as_ref())
+            .await
             .map_err(|err| StartupError::Auth(err.to_string()))?;
         let environment = policy::Environment {
             schema: settings

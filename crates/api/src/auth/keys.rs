@@ -48,19 +48,14 @@ impl Keys {
     pub(super) fn is_empty(&self) -> bool {
         self.secret.is_none() && self.jwks.is_empty()
     }
-
-    /// The key for a token whose header says `alg` and `kid`:
-    ///
-    /// 1. a JWKS key whose kid is the token's kid (its algorithm must be the token's);
-    /// 2. else, for an HS256 token, the secret (a kid on an HS256 token is not ours to check);
-    /// 3. else, for a token without kid, the JWKS key if there is exactly one.
-    pub(super) fn select(&self, alg: Algorithm, kid: Option<&str>) -> Result<&Key, TokenProblem> {
-        select(self.secret.as_ref(), &self.jwks, alg, kid)
-    }
 }
 
-/// [`Keys::select`] over a secret and a key set given apart (the set may come from
-/// `GATEHOUSE_JWKS_URL`, refreshed while serving).
+/// The key for a token whose header says `alg` and `kid`, among the secret and a key set (the
+/// file's, or `GATEHOUSE_JWKS_URL`'s as last fetched):
+///
+/// 1. a JWKS key whose kid is the token's kid (its algorithm must be the token's);
+/// 2. else, for an HS256 token, the secret (a kid on an HS256 token is not ours to check);
+/// 3. else, for a token without kid, the JWKS key if there is exactly one.
 pub(super) fn select<'a>(
     secret: Option<&'a Key>,
     jwks: &'a [Key],

@@ -25,11 +25,12 @@ const FETCH_TIMEOUT: Duration = Duration::from_secs(10);
 const MAX_BYTES: usize = 1 << 20;
 
 /// A key set behind a URL.
-pub(crate) struct RemoteJwks {
+pub(super) struct RemoteJwks {
     url: url::Url,
     client: reqwest::Client,
     keys: RwLock<Arc<Vec<Key>>>,
-    last_fetch: Mutex<Option<Instant>>,
+    /// When a token with an unknown kid last made us fetch.
+    last_on_demand: Mutex<Option<Instant>>,
     fetching: tokio::sync::Mutex<()>,
 }
 
@@ -44,7 +45,7 @@ impl std::fmt::Debug for RemoteJwks {
 
 impl RemoteJwks {
     /// The fetcher; nothing is fetched yet.
-    pub(crate) fn new(url: url::Url) -> Result<Self, String> {
+    pub(super) fn new(url: url::Url) -> Result<Self, String> {
         let mut roots = rustls::RootCertStore::empty();
         roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
         let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
@@ -66,20 +67,19 @@ impl RemoteJwks {
             url,
             client,
             keys: RwLock::new(Arc::new(Vec::new())),
-            last_fetch: Mutex::new(None),
+            last_on_demand: Mutex::new(None),
             fetching: tokio::sync::Mutex::new(()),
         })
     }
 
     /// The keys as last fetched.
-    pub(crate) fn keys(&self) -> Arc<Vec<Key>> {
+    pub(super) fn keys(&self) -> Arc<Vec<Key>> {
         Arc::clone(&self.keys.read().unwrap_or_else(|p| p.into_inner()))
     }
 
     /// Fetches and parses the set, and replaces the keys; returns how many there are.
-    pub(crate) async fn fetch(&self) -> Result<usize, String> {
+    pub(super) async fn fetch(&self) -> Result<usize, String> {
         let _one_at_a_time = self.fetching.lock().await;
-        *self.last_fetch.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now());
         let text = self.download().await?;
         let keys = parse_jwks(&text)?;
         let count = keys.len();
@@ -113,16 +113,18 @@ impl RemoteJwks {
         String::from_utf8(body).map_err(|_| format!("{}: not UTF-8", self.url))
     }
 
-    /// Fetches again because a token named an unknown kid, unless the last fetch was less than
-    /// [`MIN_REFRESH_GAP`] ago. Whether it fetched successfully.
-    pub(crate) async fn refresh_for_unknown_kid(&self) -> bool {
-        let recent = self
-            .last_fetch
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .is_some_and(|at| at.elapsed() < MIN_REFRESH_GAP);
-        if recent {
-            return false;
+    /// Fetches again because a token named an unknown kid, unless such a fetch happened less
+    /// than [`MIN_REFRESH_GAP`] ago. Whether it fetched successfully.
+    pub(super) async fn refresh_for_unknown_kid(&self) -> bool {
+        {
+            let mut last = self
+                .last_on_demand
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            if last.is_some_and(|at| at.elapsed() < MIN_REFRESH_GAP) {
+                return false;
+            }
+            *last = Some(Instant::now());
         }
         match self.fetch().await {
             Ok(count) => {
@@ -137,7 +139,7 @@ impl RemoteJwks {
     }
 
     /// Refreshes every [`REFRESH_EVERY`] (after a failure, every [`RETRY_EVERY`]) until aborted.
-    pub(crate) async fn run(self: Arc<Self>) {
+    pub(super) async fn run(self: Arc<Self>) {
         let mut wait = REFRESH_EVERY;
         loop {
             tokio::time::sleep(wait).await;

@@ -809,3 +809,79 @@ fn from_policy_takes_the_declared_roles() {
         AuthError::UnknownRole { .. }
     ));
 }
+
+// --- API key, address and rate-limit errors -------------------------------------------------
+
+#[test]
+fn key_address_and_rate_errors_have_their_codes_statuses_and_headers() {
+    let cases = [
+        (AuthError::ApiKeysDisabled, "GH304", 401),
+        (AuthError::InvalidApiKey, "GH305", 401),
+        (
+            AuthError::KeyRoleUndeclared {
+                role: "ghost".to_owned(),
+            },
+            "GH301",
+            401,
+        ),
+        (AuthError::KeyInUrl, "GH306", 400),
+        (AuthError::AddressNotAllowed, "GH307", 403),
+        (
+            AuthError::RateLimited {
+                retry_after: 2,
+                limit: 10,
+                policy: "5;w=1;burst=10".to_owned(),
+            },
+            "GH308",
+            429,
+        ),
+        (AuthError::TooManyFailures { retry_after: 3 }, "GH308", 429),
+    ];
+    for (err, code, status) in cases {
+        assert_eq!((err.code(), err.status()), (code, status), "{err:?}");
+        // A challenge only on a 401.
+        assert_eq!(err.www_authenticate().is_some(), status == 401, "{err:?}");
+        let headers = err.headers();
+        let retry = headers.iter().find(|(name, _)| *name == "retry-after");
+        assert_eq!(retry.is_some(), status == 429, "{err:?}");
+    }
+    let limited = AuthError::RateLimited {
+        retry_after: 2,
+        limit: 10,
+        policy: "5;w=1;burst=10".to_owned(),
+    };
+    assert_eq!(
+        limited.headers(),
+        vec![
+            ("retry-after", "2".to_owned()),
+            ("ratelimit-limit", "10".to_owned()),
+            ("ratelimit-remaining", "0".to_owned()),
+            ("ratelimit-reset", "2".to_owned()),
+            ("ratelimit-policy", "5;w=1;burst=10".to_owned()),
+        ]
+    );
+    assert!(AuthError::KeyInUrl.to_string().contains("logs"));
+}
+
+#[test]
+fn a_bare_token_is_checked_like_a_bearer_header() {
+    let authenticator = hs_only();
+    // (No exp: this path reads the real clock, and the fixtures' times are in the past.)
+    let token = hs256(&json!({ "role": "reader", "sub": "user-1" }));
+    let principal = authenticator
+        .authenticate_token(&token)
+        .expect("valid token");
+    assert_eq!(principal.role, "reader");
+    assert_eq!(
+        authenticator.authenticate_token("  "),
+        Err(AuthError::EmptyToken)
+    );
+    assert_eq!(
+        authenticator.authenticate_token("gh_abcdefgh_0123456789012345678901"),
+        Err(AuthError::ApiKeysDisabled)
+    );
+    assert!(matches!(
+        authenticator.authenticate_token("x.y"),
+        Err(AuthError::InvalidToken(_))
+    ));
+}
