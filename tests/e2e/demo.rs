@@ -45,7 +45,7 @@ fn the_demo_prints_curl_lines_that_work_as_pasted_and_stops_cleanly() {
             break;
         }
     }
-    assert_eq!(curls.len(), 5, "{curls:?}");
+    assert_eq!(curls.len(), 6, "{curls:?}");
 
     let answers: Vec<Value> = curls
         .iter()
@@ -79,6 +79,16 @@ fn the_demo_prints_curl_lines_that_work_as_pasted_and_stops_cleanly() {
     // Filtering on a masked column is refused; anonymous callers cannot see customers.
     assert_eq!(answers[3]["code"], "GH101", "{}", answers[3]);
     assert_eq!(answers[4]["code"], "PGRST205", "{}", answers[4]);
+    // The printed API key reads as its role and tenant (acme's products have even ids).
+    assert_eq!(
+        answers[5],
+        serde_json::json!([
+            {"id": 2, "name": "Product 2", "price": 7.00},
+            {"id": 4, "name": "Product 4", "price": 14.00}
+        ]),
+        "{}",
+        answers[5]
+    );
 
     // Ctrl-C stops the server and the database.
     let interrupted = Command::new("kill")

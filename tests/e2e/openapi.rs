@@ -407,8 +407,11 @@ async fn anonymous_callers_get_the_anon_roles_document() {
     ] {
         assert!(!text.contains(absent), "{absent:?} in:\n{text}");
     }
-    // No credentials needed, a bearer token accepted.
-    assert_eq!(doc["security"], json!([{}, {"bearerAuth": []}]));
+    // No credentials needed; a bearer token or an API key accepted.
+    assert_eq!(
+        doc["security"],
+        json!([{}, {"bearerAuth": []}, {"apiKey": []}])
+    );
 }
 
 // --- the committed demo document ---------------------------------------------------------

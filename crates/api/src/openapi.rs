@@ -81,6 +81,10 @@ pub fn document(
         components::BEARER,
         Vec::<String>::new(),
     ));
+    security.push(SecurityRequirement::new(
+        components::API_KEY,
+        Vec::<String>::new(),
+    ));
 
     Some(
         OpenApiBuilder::new()

@@ -169,7 +169,7 @@ pub async fn write(
         Representation::Json
     };
     let request_id = request_id(&request);
-    let client_addr = request.peer_addr().map(|addr| addr.ip().to_string());
+    let client_addr = crate::gate::client_addr(&request).map(|addr| addr.to_string());
     let strict = prefs.handling == Some(query::Handling::Strict);
 
     let environment = environment(&state, &request)?;

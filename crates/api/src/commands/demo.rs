@@ -40,6 +40,7 @@ pub async fn run(dir: &Path, serve: bool) -> Result<ExitCode, String> {
             return Err(err.to_string());
         }
     };
+    let key = demo.api_key("reader", "acme").await?;
     let reader = demo.token("reader", "acme")?;
     let admin = demo.token("admin", "acme")?;
     let api = app.api_address();
@@ -47,13 +48,15 @@ pub async fn run(dir: &Path, serve: bool) -> Result<ExitCode, String> {
         "\nGatehouse demo: a private TLS PostgreSQL in {dir}, served by a least-privilege role.\n\n\
          API:    http://{api}\n\
          health: http://{health}/ready\n\n\
-         Tokens (tenant acme, valid 7 days):\n  reader: {reader}\n  admin:  {admin}\n\n\
+         Tokens (tenant acme, valid 7 days):\n  reader: {reader}\n  admin:  {admin}\n\
+         API key (role reader, tenant acme, valid 7 days):\n  key:    {key}\n\n\
          Try (each line works as pasted):\n\n\
          curl -s 'http://{api}/countries?order=code'\n\
          curl -s 'http://{api}/customers?select=id,name,email,phone&order=id&limit=3' -H 'Authorization: Bearer {reader}'\n\
          curl -s 'http://{api}/customers?select=id,name,ssn,orders(id,status)&order=id&limit=2' -H 'Authorization: Bearer {admin}'\n\
          curl -s 'http://{api}/customers?select=id,name&email=eq.customer2@example.com' -H 'Authorization: Bearer {reader}'\n\
-         curl -s 'http://{api}/customers' \n\n\
+         curl -s 'http://{api}/customers' \n\
+         curl -s 'http://{api}/products?select=id,name,price&order=id&limit=2' -H 'apikey: {key}'\n\n\
          Ctrl-C stops the server and the database.\n",
         dir = demo.cluster.dir().display(),
         health = app.admin_address(),
@@ -75,6 +78,7 @@ pub struct Demo {
     app_password: String,
     encryption_key: String,
     jwt_secret: String,
+    pepper: String,
     policy_file: PathBuf,
 }
 
@@ -85,6 +89,27 @@ impl Demo {
             .map_err(|err| err.to_string())?
             .with_credentials(APP_ROLE, &self.app_password);
         Ok(options.to_url())
+    }
+
+    /// A new API key for a demo role and tenant, stored hashed in the demo database; the full
+    /// key is returned once. Each run makes a fresh one, valid for a week.
+    pub async fn api_key(&self, role: &str, tenant: &str) -> Result<String, String> {
+        let client = connect(&self.cluster.url(DATABASE)).await?;
+        let pepper = crate::apikey::Pepper::new(&crate::settings::Secret::new(self.pepper.clone()));
+        let created = crate::apikey::store::create(
+            &client,
+            &pepper,
+            &crate::apikey::NewKey {
+                role: role.to_owned(),
+                scope: crate::apikey::KeyScope::Tenant(tenant.to_owned()),
+                expires_in: Some(std::time::Duration::from_secs(TOKEN_LIFETIME_SECONDS)),
+                allowed_cidrs: Vec::new(),
+                description: Some("gatehouse demo".to_owned()),
+            },
+        )
+        .await
+        .map_err(|err| format!("create a demo API key: {err}"))?;
+        Ok(created.token.expose().to_owned())
     }
 
     /// A signed token for a demo role and tenant.
@@ -117,6 +142,7 @@ impl Demo {
                     && !key.starts_with("GATEHOUSE_DATABASE_URL")
                     && !key.starts_with("GATEHOUSE_ENCRYPTION_KEY")
                     && !key.starts_with("GATEHOUSE_JWT_SECRET")
+                    && !key.starts_with("GATEHOUSE_API_KEY_PEPPER")
                     && !key.starts_with("GATEHOUSE_POLICY_FILE")
                     && !key.starts_with("GATEHOUSE_TEST_")
             })
@@ -129,6 +155,7 @@ impl Demo {
             self.encryption_key.clone(),
         ));
         vars.push(("GATEHOUSE_JWT_SECRET".to_owned(), self.jwt_secret.clone()));
+        vars.push(("GATEHOUSE_API_KEY_PEPPER".to_owned(), self.pepper.clone()));
         vars.push((
             "GATEHOUSE_POLICY_FILE".to_owned(),
             self.policy_file.display().to_string(),
@@ -149,6 +176,7 @@ pub async fn prepare(dir: &Path) -> Result<Demo, String> {
     let app_password = stored_secret(&cluster.dir().join("demo-app.password"))?;
     let encryption_key = stored_secret(&cluster.dir().join("demo-encryption.key"))?;
     let jwt_secret = stored_secret(&cluster.dir().join("demo-jwt.secret"))?;
+    let pepper = stored_secret(&cluster.dir().join("demo-api-key.pepper"))?;
     let policy_file = cluster.dir().join("demo-policy.toml");
     write_private(&policy_file, POLICY_TOML)
         .map_err(|err| format!("write {}: {err}", policy_file.display()))?;
@@ -235,6 +263,7 @@ pub async fn prepare(dir: &Path) -> Result<Demo, String> {
         app_password,
         encryption_key,
         jwt_secret,
+        pepper,
         policy_file,
     })
 }

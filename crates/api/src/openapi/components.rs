@@ -21,7 +21,7 @@ pub(super) const ERROR: &str = "Error";
 pub(super) const BEARER: &str = "bearerAuth";
 
 /// The API key security scheme.
-const API_KEY: &str = "apiKey";
+pub(crate) const API_KEY: &str = "apiKey";
 
 /// Shared parameters, by component name.
 pub(super) const OR: &str = "or";
@@ -66,8 +66,8 @@ pub(super) fn common(components: ComponentsBuilder) -> ComponentsBuilder {
             API_KEY,
             SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
                 "apikey",
-                "A Gatehouse API key (`gh_<id>_<secret>`), bound to a role and a tenant. \
-                 Coming with API keys: not accepted yet.",
+                "A Gatehouse API key (`gh_<id>_<secret>`), bound to a role and a tenant (or \
+                 every tenant), in the `apikey` header or as `Authorization: Bearer gh_…`.",
             ))),
         );
     for (status, name) in ERROR_RESPONSES {
