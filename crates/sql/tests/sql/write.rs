@@ -111,8 +111,10 @@ fn insert_many_reads_every_object() {
                 having count(*) > 0),
             pgrst_check as (select gatehouse.check(not exists (select 1
                     from pgrst_affected t0
-                    where not coalesce((t0."tenant_id" = cast($12::text as "pg_catalog"."text")), false)), 'GH130', 'the write would leave rows you cannot read') as ok)
-            select (select count(*) from pgrst_affected) as page_total, null::text as body, coalesce((select json_agg(json_build_object($13::text, t0."id"))
+                    where not coalesce((t0."tenant_id" = cast($12::text as "pg_catalog"."text") and (t0."author_id" is null or exists(select 1
+                            from "public"."authors" t1
+                            where t0."author_id" = t1."id" and t1."tenant_id" = cast($13::text as "pg_catalog"."text")))), false)), 'GH130', 'the write would leave rows you cannot read') as ok)
+            select (select count(*) from pgrst_affected) as page_total, null::text as body, coalesce((select json_agg(json_build_object($14::text, t0."id"))
                   from pgrst_affected t0), '[]')::text as keys
               from pgrst_check
               where pgrst_check.ok
@@ -128,7 +130,8 @@ fn insert_many_reads_every_object() {
             $10 = Text("id")
             $11 = TextArray(["author_id", "id", "period", "tags", "title", "tenant_id"])
             $12 = Text("t1")
-            $13 = Text("id")
+            $13 = Text("t1")
+            $14 = Text("id")
         "#]],
     );
 }
@@ -364,8 +367,10 @@ fn update_sets_the_first_object_on_the_filtered_guarded_rows() {
                 having count(*) > 0),
             pgrst_check as (select gatehouse.check(not exists (select 1
                     from pgrst_affected t0
-                    where not coalesce((t0."tenant_id" = cast($13::text as "pg_catalog"."text")), false)), 'GH130', 'the write would leave rows you cannot read') as ok)
-            select (select count(*) from pgrst_affected) as page_total, null::text as body, coalesce((select json_agg(json_build_object($14::text, t0."id"))
+                    where not coalesce((t0."tenant_id" = cast($13::text as "pg_catalog"."text") and (t0."author_id" is null or exists(select 1
+                            from "public"."authors" t1
+                            where t0."author_id" = t1."id" and t1."tenant_id" = cast($14::text as "pg_catalog"."text")))), false)), 'GH130', 'the write would leave rows you cannot read') as ok)
+            select (select count(*) from pgrst_affected) as page_total, null::text as body, coalesce((select json_agg(json_build_object($15::text, t0."id"))
                   from pgrst_affected t0), '[]')::text as keys
               from pgrst_check
               where pgrst_check.ok
@@ -382,7 +387,8 @@ fn update_sets_the_first_object_on_the_filtered_guarded_rows() {
             $11 = Text("id")
             $12 = TextArray(["price", "title"])
             $13 = Text("t1")
-            $14 = Text("id")
+            $14 = Text("t1")
+            $15 = Text("id")
         "#]],
     );
 }
@@ -582,17 +588,19 @@ fn representation_with_an_embed_correlates_on_the_affected_rows() {
                 having count(*) > 0),
             pgrst_check as (select gatehouse.check(not exists (select 1
                     from pgrst_affected t0
-                    where not coalesce((t0."tenant_id" = cast($12::text as "pg_catalog"."text")), false)), 'GH130', 'the write would leave rows you cannot read') as ok)
+                    where not coalesce((t0."tenant_id" = cast($12::text as "pg_catalog"."text") and (t0."author_id" is null or exists(select 1
+                            from "public"."authors" t1
+                            where t0."author_id" = t1."id" and t1."tenant_id" = cast($13::text as "pg_catalog"."text")))), false)), 'GH130', 'the write would leave rows you cannot read') as ok)
             select (select count(*) from pgrst_affected) as page_total, (select coalesce(json_agg(_j), '[]')::text
-                from (select json_build_object($13::text, t1."id", $14::text, t1."title", $15::text, (select json_build_object($16::text, t2."name")
-                      from "public"."authors" t2
-                      where t1."author_id" = t2."id" and t2."tenant_id" = cast($17::text as "pg_catalog"."text")
-                      limit 1), $18::text, (select coalesce(json_agg(s3._j), '[]')
-                      from (select json_build_object($19::text, t3."name") as _j
-                        from "public"."tags" t3
-                        join "public"."book_tags" j3 on j3."tag_id" = t3."id"
-                        where t1."id" = j3."book_id" and j3."tenant_id" = cast($20::text as "pg_catalog"."text")) s3)) as _j
-                  from pgrst_affected t1) pgrst_source) as body, coalesce((select json_agg(json_build_object($21::text, t0."id"))
+                from (select json_build_object($14::text, t2."id", $15::text, t2."title", $16::text, (select json_build_object($17::text, t3."name")
+                      from "public"."authors" t3
+                      where t2."author_id" = t3."id" and t3."tenant_id" = cast($18::text as "pg_catalog"."text")
+                      limit 1), $19::text, (select coalesce(json_agg(s4._j), '[]')
+                      from (select json_build_object($20::text, t4."name") as _j
+                        from "public"."tags" t4
+                        join "public"."book_tags" j4 on j4."tag_id" = t4."id"
+                        where t2."id" = j4."book_id" and j4."tenant_id" = cast($21::text as "pg_catalog"."text")) s4)) as _j
+                  from pgrst_affected t2) pgrst_source) as body, coalesce((select json_agg(json_build_object($22::text, t0."id"))
                   from pgrst_affected t0), '[]')::text as keys
               from pgrst_check
               where pgrst_check.ok
@@ -608,15 +616,16 @@ fn representation_with_an_embed_correlates_on_the_affected_rows() {
             $10 = Text("id")
             $11 = TextArray(["author_id", "id", "title", "tenant_id"])
             $12 = Text("t1")
-            $13 = Text("id")
-            $14 = Text("title")
-            $15 = Text("author")
-            $16 = Text("name")
-            $17 = Text("t1")
-            $18 = Text("tags")
-            $19 = Text("name")
-            $20 = Text("t1")
-            $21 = Text("id")
+            $13 = Text("t1")
+            $14 = Text("id")
+            $15 = Text("title")
+            $16 = Text("author")
+            $17 = Text("name")
+            $18 = Text("t1")
+            $19 = Text("tags")
+            $20 = Text("name")
+            $21 = Text("t1")
+            $22 = Text("id")
         "#]],
     );
 }
@@ -644,14 +653,16 @@ fn representation_with_a_spread_embed() {
                 having count(*) > 0),
             pgrst_check as (select gatehouse.check(not exists (select 1
                     from pgrst_affected t0
-                    where not coalesce((t0."tenant_id" = cast($13::text as "pg_catalog"."text")), false)), 'GH130', 'the write would leave rows you cannot read') as ok)
+                    where not coalesce((t0."tenant_id" = cast($13::text as "pg_catalog"."text") and (t0."author_id" is null or exists(select 1
+                            from "public"."authors" t1
+                            where t0."author_id" = t1."id" and t1."tenant_id" = cast($14::text as "pg_catalog"."text")))), false)), 'GH130', 'the write would leave rows you cannot read') as ok)
             select (select count(*) from pgrst_affected) as page_total, (select coalesce(json_agg(_j), '[]')::text
-                from (select json_build_object($14::text, t1."id", $15::text, l2.c0) as _j
-                  from pgrst_affected t1
-                  left join lateral (select t2."name" as c0
-                    from "public"."authors" t2
-                    where t1."author_id" = t2."id" and t2."tenant_id" = cast($16::text as "pg_catalog"."text")
-                    limit 1) l2 on true) pgrst_source) as body, coalesce((select json_agg(json_build_object($17::text, t0."id"))
+                from (select json_build_object($15::text, t2."id", $16::text, l3.c0) as _j
+                  from pgrst_affected t2
+                  left join lateral (select t3."name" as c0
+                    from "public"."authors" t3
+                    where t2."author_id" = t3."id" and t3."tenant_id" = cast($17::text as "pg_catalog"."text")
+                    limit 1) l3 on true) pgrst_source) as body, coalesce((select json_agg(json_build_object($18::text, t0."id"))
                   from pgrst_affected t0), '[]')::text as keys
               from pgrst_check
               where pgrst_check.ok
@@ -668,10 +679,11 @@ fn representation_with_a_spread_embed() {
             $11 = Text("id")
             $12 = TextArray(["title"])
             $13 = Text("t1")
-            $14 = Text("id")
-            $15 = Text("name")
-            $16 = Text("t1")
-            $17 = Text("id")
+            $14 = Text("t1")
+            $15 = Text("id")
+            $16 = Text("name")
+            $17 = Text("t1")
+            $18 = Text("id")
         "#]],
     );
 }
@@ -879,10 +891,12 @@ fn a_merge_with_nothing_to_set_sets_the_key_to_itself() {
                 having count(*) > 0),
             pgrst_check as (select gatehouse.check(not exists (select 1
                     from pgrst_affected t0
-                    where not coalesce((t0."tenant_id" = cast($16::text as "pg_catalog"."text")), false)), 'GH130', 'the write would leave rows you cannot read') and gatehouse.check((select count(*)
+                    where not coalesce((t0."tenant_id" = cast($16::text as "pg_catalog"."text") and (t0."book_id" is null or exists(select 1
+                            from "public"."books" t1
+                            where t0."book_id" = t1."id" and t1."tenant_id" = cast($17::text as "pg_catalog"."text")))), false)), 'GH130', 'the write would leave rows you cannot read') and gatehouse.check((select count(*)
                     from pgrst_affected) = (select count(*)
                     from pgrst_body), 'GH131', 'a conflicting row is not yours to update') as ok)
-            select (select count(*) from pgrst_affected) as page_total, null::text as body, coalesce((select json_agg(json_build_object($17::text, t0."book_id", $18::text, t0."tag_id"))
+            select (select count(*) from pgrst_affected) as page_total, null::text as body, coalesce((select json_agg(json_build_object($18::text, t0."book_id", $19::text, t0."tag_id"))
                   from pgrst_affected t0), '[]')::text as keys
               from pgrst_check
               where pgrst_check.ok
@@ -902,8 +916,9 @@ fn a_merge_with_nothing_to_set_sets_the_key_to_itself() {
             $14 = Text("tag_id")
             $15 = TextArray(["book_id", "tag_id", "tenant_id"])
             $16 = Text("t1")
-            $17 = Text("book_id")
-            $18 = Text("tag_id")
+            $17 = Text("t1")
+            $18 = Text("book_id")
+            $19 = Text("tag_id")
         "#]],
     );
 }

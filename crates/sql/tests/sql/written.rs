@@ -661,12 +661,11 @@ async fn the_representation_is_the_affected_rows_as_a_read_shows_them() {
             )
             .body(json!([
                 {"id": 12, "author_id": 1, "title": "C"},
-                {"id": 13, "author_id": 4, "title": "D"},
+                {"id": 13, "author_id": null, "title": "D"},
             ]))
             .representation(),
         )
         .await;
-    // Author 4 is t2's: the embed's own tenant guard hides it.
     assert_eq!(
         written.json(),
         json!([
@@ -674,6 +673,14 @@ async fn the_representation_is_the_affected_rows_as_a_read_shows_them() {
             {"id": 13, "title": "D", "author": null, "tags": [], "born": null},
         ])
     );
+    // Author 4 is t2's: a write may not point at it (the written-rows check refuses it).
+    db.refused(
+        WRITER,
+        WriteTo::new(Method::Post, "books", "")
+            .body(json!({"id": 14, "author_id": 4, "title": "E"})),
+        "GH130",
+    )
+    .await;
 
     let patch = || {
         WriteTo::new(Method::Patch, "books", "id=eq.1&select=id,title,tags(name)")
