@@ -8,18 +8,13 @@ use crate::settings::Settings;
 
 /// The live catalog and the policy file, loaded and validated as `serve` loads them.
 pub async fn load(settings: &Settings) -> Result<(schema::Catalog, policy::PolicyFile), String> {
-    let path = settings.policy_file.as_deref().ok_or_else(|| {
-        "GATEHOUSE_POLICY_FILE: not set: name the policy file the document follows".to_owned()
-    })?;
-    let client = pg::connect(&settings.database.primary)
-        .await
-        .map_err(|err| format!("connect to the database: {}", pg::describe(&err)))?;
-    let catalog = schema::introspect(&client, &settings.database.schemas)
-        .await
-        .map_err(|err| format!("load the schema: {}", pg::describe(&err)))?;
-    let policy =
-        crate::startup::load_policy(Some(path), &catalog).map_err(|err| err.to_string())?;
-    Ok((catalog, policy))
+    let client = super::connect(settings).await?;
+    super::catalog_and_policy(
+        &client,
+        settings,
+        "name the policy file the document follows",
+    )
+    .await
 }
 
 /// Writes the document for `role` (default: the anonymous role, when the policy declares it).

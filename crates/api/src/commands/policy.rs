@@ -5,16 +5,6 @@ use std::process::ExitCode;
 
 use crate::settings::Settings;
 
-/// Loads the catalog over a fresh connection.
-async fn catalog(settings: &Settings) -> Result<schema::Catalog, String> {
-    let client = pg::connect(&settings.database.primary)
-        .await
-        .map_err(|err| format!("connect to the database: {}", pg::describe(&err)))?;
-    schema::introspect(&client, &settings.database.schemas)
-        .await
-        .map_err(|err| format!("load the schema: {}", pg::describe(&err)))
-}
-
 fn policy_path(settings: &Settings) -> Result<&std::path::Path, String> {
     settings
         .policy_file
@@ -29,7 +19,10 @@ pub async fn check(settings: Settings) -> Result<ExitCode, String> {
     let text = std::fs::read_to_string(path).map_err(|err| format!("read {name}: {err}"))?;
     let problems = match policy::parse(&text) {
         Err(problems) => problems,
-        Ok(file) => policy::validate(&file, &catalog(&settings).await?),
+        Ok(file) => {
+            let client = super::connect(&settings).await?;
+            policy::validate(&file, &super::catalog(&client, &settings).await?)
+        }
     };
     if problems.is_empty() {
         println!("{name}: ok");
@@ -44,9 +37,9 @@ pub async fn check(settings: Settings) -> Result<ExitCode, String> {
 
 /// Prints the effective rights of `role`.
 pub async fn explain(settings: Settings, role: &str) -> Result<ExitCode, String> {
-    let catalog = catalog(&settings).await?;
-    let file = crate::startup::load_policy(Some(policy_path(&settings)?), &catalog)
-        .map_err(|err| err.to_string())?;
+    let client = super::connect(&settings).await?;
+    let (catalog, file) =
+        super::catalog_and_policy(&client, &settings, "name the policy file to explain").await?;
     match file.explain(&catalog, role) {
         Some(explanation) => {
             println!("{explanation}");
@@ -58,9 +51,9 @@ pub async fn explain(settings: Settings, role: &str) -> Result<ExitCode, String>
 
 /// Prints the row-level security script for every tenant-scoped table.
 pub async fn rls(settings: Settings) -> Result<ExitCode, String> {
-    let catalog = catalog(&settings).await?;
-    let file = crate::startup::load_policy(Some(policy_path(&settings)?), &catalog)
-        .map_err(|err| err.to_string())?;
+    let client = super::connect(&settings).await?;
+    let (catalog, file) =
+        super::catalog_and_policy(&client, &settings, "name the policy to enforce").await?;
     let targets = file.rls_targets(&catalog);
     if targets.is_empty() {
         return Err("the policy scopes no table by tenant: nothing to enforce".to_owned());

@@ -19,21 +19,16 @@ pub async fn run(settings: Settings, batch: u64, table: Option<&str>) -> Result<
         "GATEHOUSE_ENCRYPTION_KEYS: not set: give the key list, newest first (id:key,…); \
          values are rewritten under its first key",
     )?;
-    let path = settings.policy_file.as_deref().ok_or(
-        "GATEHOUSE_POLICY_FILE: not set: reencrypt rewrites the columns the policy declares \
-         encrypted",
-    )?;
-    let mut client = pg::connect(&settings.database.primary)
-        .await
-        .map_err(|err| format!("connect to the database: {}", pg::describe(&err)))?;
+    let mut client = super::connect(&settings).await?;
     migrate::require_current(&client)
         .await
         .map_err(|err| err.to_string())?;
-    let catalog = schema::introspect(&client, &settings.database.schemas)
-        .await
-        .map_err(|err| format!("load the schema: {}", pg::describe(&err)))?;
-    let policy =
-        crate::startup::load_policy(Some(path), &catalog).map_err(|err| err.to_string())?;
+    let (catalog, policy) = super::catalog_and_policy(
+        &client,
+        &settings,
+        "reencrypt rewrites the columns the policy declares encrypted",
+    )
+    .await?;
     crate::encryption::check(&client, &policy, Some(keys)).await?;
 
     let plans = policy.reencrypt_plans(&catalog, keys, table);
