@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod architecture;
 mod commands;
 mod config;
 mod demo;
