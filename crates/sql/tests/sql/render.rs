@@ -534,7 +534,10 @@ fn masks_for_the_reader() {
         "customers",
         "select=id,name,email,phone,ssn,status",
         expect![[r#"
-            with pgrst_source as (select json_build_object($1::text, t0."id", $2::text, case when t0."name" is null then null else '***' end, $3::text, regexp_replace(t0."email"::text, E'^(.)[^@]*(@.*)?$', E'\\1***\\2'), $4::text, regexp_replace(t0."phone"::text, '.(?=.{4})', '*', 'g'), $5::text, regexp_replace(gatehouse.decrypt(t0."ssn", $6::text[], array[$7::text, $8::text]::text[], $9::text)::text, '.(?=.{4})', '*', 'g'), $10::text, t0."status") as _j
+            with pgrst_source as (select json_build_object($1::text, t0."id", $2::text, case when t0."name" is null then null else '***' end, $3::text, (select case when pgrst_m = '' then pgrst_m else left(pgrst_m, 1) || '***' || coalesce(substr(pgrst_m, 1 + nullif(strpos(substr(pgrst_m, 2), '@'), 0)), '') end
+                    from (select t0."email"::text as pgrst_m) pgrst_mask), $4::text, (select repeat('*', greatest(length(pgrst_m) - 4, 0)) || right(pgrst_m, 4)
+                    from (select t0."phone"::text as pgrst_m) pgrst_mask), $5::text, (select repeat('*', greatest(length(pgrst_m) - 4, 0)) || right(pgrst_m, 4)
+                    from (select gatehouse.decrypt(t0."ssn", $6::text[], array[$7::text, $8::text]::text[], $9::text)::text as pgrst_m) pgrst_mask), $10::text, t0."status") as _j
                 from "public"."customers" t0
                 where t0."tenant_id" = cast($11::text as "pg_catalog"."text") and t0."status" <> cast($12::text as "pg_catalog"."text")) select null::int8 as total, count(*) as page_total, coalesce(json_agg(_j), '[]')::text as body
               from pgrst_source

@@ -485,7 +485,8 @@ fn encrypted_column_is_encrypted_and_the_row_filter_checked_and_values_audited()
                     from pgrst_affected t0
                     where not coalesce((t0."tenant_id" = cast($14::text as "pg_catalog"."text") and t0."status" <> cast($15::text as "pg_catalog"."text")), false)), 'GH130', 'the write would leave rows you cannot read') as ok)
             select (select count(*) from pgrst_affected) as page_total, (select coalesce(json_agg(_j), '[]')::text
-                from (select json_build_object($16::text, t1."id", $17::text, gatehouse.decrypt(t1."ssn", $18::text[], array[$19::text, $20::text]::text[], $21::text), $22::text, regexp_replace(t1."phone"::text, '.(?=.{4})', '*', 'g')) as _j
+                from (select json_build_object($16::text, t1."id", $17::text, gatehouse.decrypt(t1."ssn", $18::text[], array[$19::text, $20::text]::text[], $21::text), $22::text, (select repeat('*', greatest(length(pgrst_m) - 4, 0)) || right(pgrst_m, 4)
+                      from (select t1."phone"::text as pgrst_m) pgrst_mask)) as _j
                   from pgrst_affected t1) pgrst_source) as body, coalesce((select json_agg(json_build_object($23::text, t0."id"))
                   from pgrst_affected t0), '[]')::text as keys
               from pgrst_check
