@@ -959,3 +959,65 @@ async fn a_count_of_a_write_is_the_rows_it_affected() {
     .await;
     assert_eq!(answer.headers["content-range"], "*/2");
 }
+
+#[tokio::test]
+async fn missing_default_fills_left_out_keys_with_column_defaults() {
+    let app = app().await;
+    let jwt = token("clerk", "acme");
+    let body = r#"[{"id": 400, "name": "a", "status": "pending"}, {"id": 401, "name": "b"}, {"id": 402, "name": "c", "status": "sold"}]"#;
+    // Without the preference, objects must share their keys.
+    let answer = send(&app, reqwest::Method::POST, "/items", &jwt, "", Some(body)).await;
+    assert_eq!(
+        (answer.status, answer.json()["code"].as_str()),
+        (400, Some("PGRST102"))
+    );
+    let answer = send(
+        &app,
+        reqwest::Method::POST,
+        "/items",
+        &jwt,
+        "missing=default, return=representation, count=exact",
+        Some(body),
+    )
+    .await;
+    assert_eq!(answer.status, 201, "{}", answer.body);
+    assert_eq!(answer.headers["content-range"], "*/3");
+    let ids: Vec<i64> = answer
+        .json()
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|row| row["id"].as_i64().expect("id"))
+        .collect();
+    assert_eq!(ids.len(), 3);
+    assert_eq!(
+        rows(
+            &app,
+            "select id, status from items where id >= 400 order by id"
+        )
+        .await,
+        vec![
+            json!({"id": 400, "status": "pending"}),
+            json!({"id": 401, "status": "active"}),
+            json!({"id": 402, "status": "sold"}),
+        ]
+    );
+    // One transaction: a bad group leaves nothing from the others.
+    let bad = r#"[{"id": 410, "name": "x", "status": "pending"}, {"id": 411, "name": ""}]"#;
+    let answer = send(
+        &app,
+        reqwest::Method::POST,
+        "/items",
+        &jwt,
+        "missing=default",
+        Some(bad),
+    )
+    .await;
+    assert_eq!(answer.status, 400, "{}", answer.body);
+    assert_eq!(
+        rows(&app, "select id from items where id >= 410")
+            .await
+            .len(),
+        0
+    );
+}

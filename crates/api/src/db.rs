@@ -204,15 +204,56 @@ pub async fn write(
     statement: &sql::Statement,
     rollback: bool,
 ) -> Result<Written, ApiError> {
+    let mut written =
+        write_all(state, principal, std::slice::from_ref(statement), rollback).await?;
+    written.pop().ok_or_else(|| ApiError::Internal {
+        detail: "the write statement returned no row".to_owned(),
+    })
+}
+
+/// Runs several write statements in one transaction: all of them happen, or none.
+pub async fn write_all(
+    state: &AppState,
+    principal: &policy::Principal,
+    statements: &[sql::Statement],
+    rollback: bool,
+) -> Result<Vec<Written>, ApiError> {
     let client = state.connection().await?;
     let transaction = Transaction::ReadWrite { rollback };
-    let rows = run(&client, state, principal, transaction, &[statement]).await?;
-    let row = rows.first().ok_or_else(|| ApiError::Internal {
-        detail: "the write statement returned no row".to_owned(),
-    })?;
-    Ok(Written {
-        page_total: row.try_get("page_total").map_err(internal)?,
-        body: row.try_get("body").map_err(internal)?,
-        keys: row.try_get("keys").map_err(internal)?,
-    })
+    let refs: Vec<&sql::Statement> = statements.iter().collect();
+    let rows = run(&client, state, principal, transaction, &refs).await?;
+    rows.iter()
+        .map(|row| {
+            Ok(Written {
+                page_total: row.try_get("page_total").map_err(internal)?,
+                body: row.try_get("body").map_err(internal)?,
+                keys: row.try_get("keys").map_err(internal)?,
+            })
+        })
+        .collect()
+}
+
+impl Written {
+    /// Several writes' results as one: rows added up, JSON arrays (bodies, keys) joined.
+    pub fn concatenate(parts: Vec<Written>) -> Written {
+        let join = |texts: Vec<Option<String>>| -> Option<String> {
+            let mut items: Vec<serde_json::Value> = Vec::new();
+            let mut any = false;
+            for text in texts.into_iter().flatten() {
+                any = true;
+                if let Ok(serde_json::Value::Array(mut part)) = serde_json::from_str(&text) {
+                    items.append(&mut part);
+                }
+            }
+            any.then(|| serde_json::Value::Array(items).to_string())
+        };
+        let page_total = parts.iter().map(|part| part.page_total).sum();
+        let (bodies, keys): (Vec<_>, Vec<_>) =
+            parts.into_iter().map(|part| (part.body, part.keys)).unzip();
+        Written {
+            page_total,
+            body: join(bodies),
+            keys: join(keys),
+        }
+    }
 }

@@ -174,60 +174,108 @@ pub async fn write(
 
     let environment = environment(&state, &request)?;
     let catalog = state.catalog();
-    let plan = policy::authorize_write(
-        &state.policy,
-        &catalog,
-        &principal,
-        &environment,
-        &policy::WriteRequest {
-            relation: &relation,
-            kind,
-            request: &parsed,
-            payload: payload.as_ref(),
-            representation,
-            max_affected: prefs.max_affected.filter(|_| strict),
-            put: method == Method::PUT,
-            request_id: &request_id,
-            client_addr: client_addr.as_deref(),
-        },
-    )?;
-    let statement = sql::render_write(&plan, output.format());
     let rollback = prefs.transaction == Some(query::Transaction::Rollback);
-    let written = db::write(&state, &principal, &statement, rollback).await;
-    let result = match written {
-        Err(ApiError::Database {
-            status,
-            sqlstate,
-            message,
-            client_message,
-            row: None,
-        }) if sqlstate.starts_with("22") || sqlstate.starts_with("23") => {
-            // Say which element of a bulk body fails.
-            let row = match payload.as_ref() {
-                Some(Value::Array(items)) if items.len() > 1 => {
-                    let probe = Probe {
-                        state: &state,
-                        principal: &principal,
-                        environment: &environment,
-                        relation: &relation,
-                        kind,
-                        request: &parsed,
-                        request_id: &request_id,
-                        client_addr: client_addr.as_deref(),
-                    };
-                    locate_failing_row(&probe, items).await
-                }
-                _ => None,
-            };
-            return Err(ApiError::Database {
+    let groups = match (&payload, prefs.missing) {
+        (Some(Value::Array(items)), Some(query::Missing::Default))
+            if method == Method::POST && parsed.columns.is_none() =>
+        {
+            group_by_keys(items)
+        }
+        _ => None,
+    };
+    let (result, may_locate) = if let Some(groups) = groups {
+        // `Prefer: missing=default` with objects of different keys: one statement per group of
+        // objects with the same keys, in one transaction, so a key an object leaves out is a
+        // column its statement does not name: PostgreSQL fills in the default.
+        if representation && output != Representation::Json {
+            return Err(ApiError::NotAcceptable {
+                accept: "missing=default with objects of different keys returns JSON only"
+                    .to_owned(),
+            });
+        }
+        let mut plans = Vec::with_capacity(groups.len());
+        for group in &groups {
+            plans.push(policy::authorize_write(
+                &state.policy,
+                &catalog,
+                &principal,
+                &environment,
+                &policy::WriteRequest {
+                    relation: &relation,
+                    kind,
+                    request: &parsed,
+                    payload: Some(group),
+                    representation,
+                    max_affected: None,
+                    put: false,
+                    request_id: &request_id,
+                    client_addr: client_addr.as_deref(),
+                },
+            )?);
+        }
+        let statements: Vec<sql::Statement> = plans
+            .iter()
+            .map(|plan| sql::render_write(plan, sql::Format::Json))
+            .collect();
+        let written = db::write_all(&state, &principal, &statements, rollback).await?;
+        let location = plans.first().is_some_and(|plan| plan.plan().location);
+        (db::Written::concatenate(written), location)
+    } else {
+        let plan = policy::authorize_write(
+            &state.policy,
+            &catalog,
+            &principal,
+            &environment,
+            &policy::WriteRequest {
+                relation: &relation,
+                kind,
+                request: &parsed,
+                payload: payload.as_ref(),
+                representation,
+                max_affected: prefs.max_affected.filter(|_| strict),
+                put: method == Method::PUT,
+                request_id: &request_id,
+                client_addr: client_addr.as_deref(),
+            },
+        )?;
+        let statement = sql::render_write(&plan, output.format());
+        let written = db::write(&state, &principal, &statement, rollback).await;
+        let result = match written {
+            Err(ApiError::Database {
                 status,
                 sqlstate,
                 message,
                 client_message,
-                row,
-            });
-        }
-        other => other?,
+                row: None,
+            }) if sqlstate.starts_with("22") || sqlstate.starts_with("23") => {
+                // Say which element of a bulk body fails.
+                let row = match payload.as_ref() {
+                    Some(Value::Array(items)) if items.len() > 1 => {
+                        let probe = Probe {
+                            state: &state,
+                            principal: &principal,
+                            environment: &environment,
+                            relation: &relation,
+                            kind,
+                            request: &parsed,
+                            request_id: &request_id,
+                            client_addr: client_addr.as_deref(),
+                        };
+                        locate_failing_row(&probe, items).await
+                    }
+                    _ => None,
+                };
+                return Err(ApiError::Database {
+                    status,
+                    sqlstate,
+                    message,
+                    client_message,
+                    row,
+                });
+            }
+            other => other?,
+        };
+        (result, plan.plan().location)
     };
 
     if output == Representation::Object && representation && result.page_total != 1 {
@@ -275,7 +323,7 @@ pub async fn write(
     }
     if returns == query::Return::HeadersOnly
         && method == Method::POST
-        && plan.plan().location
+        && may_locate
         && let Some(location) = location(&relation, result.keys.as_deref())
     {
         response.insert_header((header::LOCATION, location));
@@ -286,6 +334,32 @@ pub async fn write(
     } else {
         Ok(response.finish())
     }
+}
+
+/// The objects of a bulk body grouped by their key sets (in order of first appearance), when
+/// they do not all have the same keys; `None` when they do (one statement suffices).
+fn group_by_keys(items: &[Value]) -> Option<Vec<Value>> {
+    let mut groups: Vec<(Vec<&String>, Vec<Value>)> = Vec::new();
+    for item in items {
+        let mut keys: Vec<&String> = item.as_object()?.keys().collect();
+        keys.sort();
+        match groups
+            .iter_mut()
+            .find(|(group_keys, _)| *group_keys == keys)
+        {
+            Some((_, members)) => members.push(item.clone()),
+            None => groups.push((keys, vec![item.clone()])),
+        }
+    }
+    if groups.len() < 2 {
+        return None;
+    }
+    Some(
+        groups
+            .into_iter()
+            .map(|(_, members)| Value::Array(members))
+            .collect(),
+    )
 }
 
 /// What a probe of a bulk write needs: the same request with a shorter body.
