@@ -3,8 +3,8 @@
 # same database as the ceiling, for the scenarios in bench/read/scenarios.tsv.
 #
 #   bench/read/run.sh [--dir D] [--rounds N] [--duration S] [--pool N] [--connections N]
-#                     [--reviews-per-item N] [--variant NAME=BINARY]... [--reload]
-#                     [--keep-running] [--remove]
+#                     [--reviews-per-item N] [--variant NAME=BINARY]... [--only a_pk,b_filter]
+#                     [--reload] [--keep-running] [--remove]
 #
 # 1. `gatehouse demo --no-serve --dir D` (default /tmp/gatehouse-bench) makes or reuses a private
 #    TLS cluster; a database `gatehouse_bench` and a login role `gatehouse_bench_app` are added
@@ -13,15 +13,18 @@
 # 2. `gatehouse migrate up --grant-to gatehouse_bench_app`, then SELECT on the three tables.
 # 3. `gatehouse schema dump` as the app role, and bench/read/render.rs renders every scenario
 #    with query/policy/sql into pgbench scripts and wrk Lua (into D/read/).
-# 4. One `gatehouse serve` per variant (default: target/release/gatehouse; --variant adds
-#    another binary, e.g. a build with a lever changed), all idle until their turn, each with
-#    pool N (default 8) on its own port, anonymous reads (no token) plus one JWT run.
+# 4. One `gatehouse serve` per variant (default: target/release/gatehouse, built first;
+#    --variant adds another binary, e.g. a build with a lever changed), all idle until their
+#    turn, each with pool N (default 8) on its own port, anonymous reads (no token), and for the
+#    first variant one JWT run of the first scenario.
 # 5. Per round and scenario, back to back: pgbench on the statement alone (the ceiling),
 #    pgbench on Gatehouse's whole pipelined flight (begin, set_config, statement, commit), then
 #    wrk on each variant. pgbench: -n -M prepared -c POOL -j 2 -T S as the app role over TLS;
-#    wrk: -t2 -c CONNECTIONS (default 16) -d S. The median over rounds is reported.
-# 6. Prints a Markdown table (also D/read/results.md) with requests/s, the ratios to pgbench,
-#    wrk's p50/p99 latency and each server's peak memory (VmHWM) after all its runs.
+#    wrk: -t2 -c CONNECTIONS (default 16) -d S. CPU time of the load tool, the cluster and the
+#    server is read from /proc around each run. Raw figures: D/read/raw.tsv.
+# 6. Prints Markdown tables (also D/read/results.md): requests/s (median over rounds), the
+#    ratios to both pgbench ceilings (median of the per-round ratios), wrk's p50/p99 latency,
+#    errors, CPU µs per request, and each server's peak memory (VmHWM) after all its runs.
 #
 # Cleanup: the servers are always stopped. The cluster is stopped at the end but its directory
 # (and the loaded dataset) is kept so that a rerun skips the load; --keep-running leaves it
@@ -41,6 +44,7 @@ KEEP_RUNNING=0
 REMOVE=0
 BASE_PORT=${GATEHOUSE_BENCH_PORT:-3940}
 VARIANTS=()
+ONLY=
 while [ $# -gt 0 ]; do
     case "$1" in
         --dir) DIR=$2; shift 2 ;;
@@ -50,14 +54,16 @@ while [ $# -gt 0 ]; do
         --connections) CONNECTIONS=$2; shift 2 ;;
         --reviews-per-item) REVIEWS=$2; shift 2 ;;
         --variant) VARIANTS+=("$2"); shift 2 ;;
+        --only) ONLY=$2; shift 2 ;;
         --reload) RELOAD=1; shift ;;
         --keep-running) KEEP_RUNNING=1; shift ;;
         --remove) REMOVE=1; shift ;;
-        -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,32p' "$0"; exit 0 ;;
         *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
 done
 if [ ${#VARIANTS[@]} -eq 0 ]; then
+    cargo build --release -q -p gatehouse-api --bin gatehouse
     VARIANTS=("gatehouse=${CARGO_TARGET_DIR:-$ROOT/target}/release/gatehouse")
 fi
 for tool in wrk pgbench psql openssl curl; do
@@ -143,6 +149,7 @@ SCENARIOS=()
 declare -A TITLE
 while IFS=$'\t' read -r name what _rest; do
     case "$name" in ''|'#'*) continue ;; esac
+    [ -n "$ONLY" ] && [[ ",$ONLY," != *",$name,"* ]] && continue
     SCENARIOS+=("$name"); TITLE[$name]=$what
 done < bench/read/scenarios.tsv
 
@@ -198,18 +205,19 @@ with_cpu() { # server-pid|- command...
     pg1=$(cluster_ticks); [ "$server" != - ] && sv1=$(ticks "$server")
     awk -v pg=$((pg1 - pg0)) -v sv=$((sv1 - sv0)) '/^TIME/{ printf "CPU %.0f %d %d\n", ($2 + $3) * 100, pg, sv }' "$OUT/time.txt"
 }
-# wrk: prints "rps p50_us p99_us errors load_cpu_us/req pg_cpu_us/req server_cpu_us/req".
+# wrk: prints "rps p50_us p99_us non-2xx load_cpu_us/req pg_cpu_us/req server_cpu_us/req
+# socket_errors" (socket errors: connect, read, write, and timeouts: wrk's is 2 s).
 run_wrk() { # url script server-pid [header]
     local args=(-t2 -c"$CONNECTIONS" -d"${DURATION}s" -s "$2")
     [ -n "${4:-}" ] && args+=(-H "$4")
     with_cpu "$3" wrk "${args[@]}" "$1" | awk '/^WRK /{
         for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
         /^CPU /{ load = $2; pg = $3; sv = $4 }
-        END { n = v["requests"]; printf "%.0f %d %d %d %.0f %.0f %.0f\n", n / (v["duration_us"] / 1e6),
-            v["p50_us"], v["p99_us"], v["status_errors"] + v["socket_errors"],
-            load * 1e4 / n, pg * 1e4 / n, sv * 1e4 / n }'
+        END { n = v["requests"]; printf "%.0f %d %d %d %.0f %.0f %.0f %d\n", n / (v["duration_us"] / 1e6),
+            v["p50_us"], v["p99_us"], v["status_errors"],
+            load * 1e4 / n, pg * 1e4 / n, sv * 1e4 / n, v["socket_errors"] }'
 }
-# pgbench: prints "tps - - errors load_cpu_us/tx pg_cpu_us/tx -".
+# pgbench: prints "tps - - failed load_cpu_us/tx pg_cpu_us/tx - -".
 run_pgbench() { # script defs
     local defs=()
     mapfile -t defs < "$2"
@@ -217,7 +225,7 @@ run_pgbench() { # script defs
         awk '/^number of transactions actually processed: /{ n = $6 } /^number of failed transactions: /{ f = $5 }
             /^tps = /{ tps = $3 } /^CPU /{ load = $2; pg = $3 }
             /ERROR|error:/{ print "ERR " $0 > "/dev/stderr" }
-            END { printf "%.0f 0 0 %d %.0f %.0f 0\n", tps, f, load * 1e4 / n, pg * 1e4 / n }'
+            END { printf "%.0f 0 0 %d %.0f %.0f 0 0\n", tps, f, load * 1e4 / n, pg * 1e4 / n }'
 }
 
 echo "== warm-up" >&2
@@ -257,6 +265,12 @@ done
 # The tables: median over rounds.
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.0f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 col() { awk -F'\t' -v s="$1" -v w="$2" -v f="$3" '$2 == s && $3 == w { split($4, x, " "); print x[f] }' "$RAW" | median; }
+# The median over rounds of w's requests/s over ref's in the same round, in percent: pairing
+# within a round cancels most of the noise of a shared machine.
+ratio() { # scenario w ref
+    awk -F'\t' -v s="$1" -v w="$2" -v ref="$3" '$2 == s { split($4, x, " "); v[$1, $3] = x[1]; r[$1] = 1 }
+        END { for (i in r) if (v[i, ref] > 0) printf "%.1f\n", 100 * v[i, w] / v[i, ref] }' "$RAW" | median
+}
 rows_of() { # scenario: the servers' rows
     local variant
     for variant in "${VARIANTS[@]}"; do
@@ -265,17 +279,19 @@ rows_of() { # scenario: the servers' rows
     done
 }
 {
-    echo "Throughput (requests or pgbench transactions per second) and Gatehouse's share of the ceilings:"
+    echo "Throughput (requests or pgbench transactions per second, medians over rounds) and Gatehouse's"
+    echo "share of the ceilings (median over rounds of the ratio within each round):"
     echo
-    echo "| scenario | pgbench statement | pgbench flight | server | Gatehouse | / statement | / flight | p50 | p99 | errors |"
+    echo "| scenario | pgbench statement | pgbench flight | server | Gatehouse | / statement | / flight | p50 | p99 | non-2xx / socket errors |"
     echo "| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
     for s in "${SCENARIOS[@]}"; do
         ceiling=$(col "$s" pgbench 1); flight=$(col "$s" pgbench-tx 1)
         for w in $(rows_of "$s"); do
             awk -v s="$s (${TITLE[$s]})" -v c="$ceiling" -v f="$flight" -v w="$w" -v r="$(col "$s" "$w" 1)" \
-                -v p50="$(col "$s" "$w" 2)" -v p99="$(col "$s" "$w" 3)" -v e="$(col "$s" "$w" 4)" \
-                'BEGIN { printf "| %s | %d | %d | %s | %d | %.0f%% | %.0f%% | %.2f ms | %.2f ms | %d |\n",
-                    s, c, f, w, r, c ? 100 * r / c : 0, f ? 100 * r / f : 0, p50 / 1000, p99 / 1000, e }'
+                -v rc="$(ratio "$s" "$w" pgbench)" -v rf="$(ratio "$s" "$w" pgbench-tx)" \
+                -v p50="$(col "$s" "$w" 2)" -v p99="$(col "$s" "$w" 3)" -v e="$(col "$s" "$w" 4)" -v x="$(col "$s" "$w" 8)" \
+                'BEGIN { printf "| %s | %d | %d | %s | %d | %.0f%% | %.0f%% | %.2f ms | %.2f ms | %d / %d |\n",
+                    s, c, f, w, r, rc, rf, p50 / 1000, p99 / 1000, e, x }'
         done
     done
     echo

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Builds the read path's lever variants of the committed tree, for bench/read/run.sh --variant.
+#
+#   bench/read/levers.sh [--dir D]      (default /tmp/gatehouse-levers)
+#
+# Exports `git HEAD` into D/src (a throwaway copy: the working tree is never touched), and
+# builds, each into D/bin/NAME:
+#
+#   as-is         the code as committed
+#   fast-recycle  deadpool RecyclingMethod::Fast instead of Verified (crates/pg/src/lib.rs)
+#   fast-noset    fast-recycle, and no set_config select in the read flight (crates/api/src/db.rs)
+#   fast-notx     fast-recycle, and the statement sent alone: no begin/set_config/commit
+#                 (writes lose their transaction too: a benchmark build, nothing more)
+#   fast-1worker  fast-recycle, and one actix worker for the API (crates/api/src/startup.rs)
+#
+# then prints the run.sh command comparing them. A patch that no longer applies (the code it
+# edits has changed) stops the script with the file it expected to edit.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+DIR=/tmp/gatehouse-levers
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --dir) DIR=$2; shift 2 ;;
+        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+        *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
+    esac
+done
+rm -rf "$DIR/src" "$DIR/bin"
+mkdir -p "$DIR/src" "$DIR/bin"
+git archive HEAD | tar -x -C "$DIR/src"
+export CARGO_TARGET_DIR=$DIR/target
+cd "$DIR/src"
+for f in crates/pg/src/lib.rs crates/api/src/db.rs crates/api/src/startup.rs; do
+    cp "$f" "$f.orig"
+done
+restore() {
+    for f in crates/pg/src/lib.rs crates/api/src/db.rs crates/api/src/startup.rs; do
+        cp "$f.orig" "$f"
+    done
+}
+apply_levers() { # lever...
+    python3 - "$@" <<'EOF'
+import sys
+
+def edit(path, old, new):
+    text = open(path).read()
+    if text.count(old) != 1:
+        sys.exit(f"levers.sh: {path} no longer has the code this lever edits:\n{old}")
+    open(path, 'w').write(text.replace(old, new))
+
+NOTHING = 'async {{ let _ = {}; Ok::<(), tokio_postgres::Error>(()) }}'
+for lever in sys.argv[1:]:
+    if lever == 'fast':
+        edit('crates/pg/src/lib.rs',
+             'recycling_method: deadpool_postgres::RecyclingMethod::Verified,',
+             'recycling_method: deadpool_postgres::RecyclingMethod::Fast,')
+    elif lever == 'noset':
+        edit('crates/api/src/db.rs',
+             'let set = client.query_one(&setup, &setting_refs);',
+             'let set = ' + NOTHING.format('(&setup, &setting_refs)') + ';')
+    elif lever == 'notx':
+        edit('crates/api/src/db.rs',
+             'let set = client.query_one(&setup, &setting_refs);',
+             'let set = ' + NOTHING.format('(&setup, &setting_refs)') + ';')
+        edit('crates/api/src/db.rs',
+             'let begun = client.batch_execute(begin);',
+             'let begun = ' + NOTHING.format('begin') + ';')
+        edit('crates/api/src/db.rs',
+             'let ended = client.batch_execute(end);',
+             'let ended = ' + NOTHING.format('end') + ';')
+    elif lever == 'oneworker':
+        edit('crates/api/src/startup.rs', '''                .default_service(web::to(not_found))
+        })
+        .listen(api_listener)''', '''                .default_service(web::to(not_found))
+        })
+        .workers(1)
+        .listen(api_listener)''')
+    else:
+        sys.exit(f"levers.sh: unknown lever {lever}")
+EOF
+}
+build() { # name lever...
+    local name=$1; shift
+    restore
+    [ $# -gt 0 ] && apply_levers "$@"
+    echo "== building $name" >&2
+    cargo build --release -q -p gatehouse-api --bin gatehouse
+    cp "$CARGO_TARGET_DIR/release/gatehouse" "$DIR/bin/$name"
+}
+build as-is
+build fast-recycle fast
+build fast-noset fast noset
+build fast-notx fast notx
+build fast-1worker fast oneworker
+restore
+echo "built $(git -C "$OLDPWD" rev-parse --short HEAD 2>/dev/null || echo HEAD) into $DIR/bin; compare them with:"
+args=""
+for name in as-is fast-recycle fast-noset fast-notx fast-1worker; do
+    args="$args --variant $name=$DIR/bin/$name"
+done
+echo "  bench/read/run.sh --rounds 3$args"
