@@ -4,6 +4,8 @@
 //! request are checked before a pooled connection is taken; the statement that runs is the one
 //! `sql` rendered from the `policy::Authorized` plan.
 
+use std::borrow::Cow;
+
 use actix_web::http::header::{self, HeaderMap, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -88,16 +90,16 @@ pub fn preferences(headers: &HeaderMap) -> Result<query::Preferences, ApiError> 
 /// The schema a request addresses: `Accept-Profile` (reads) or `Content-Profile` (writes)
 /// when given, which must name an exposed schema, else the first exposed schema. The
 /// environment the policy step gets carries it.
-pub fn environment(
-    state: &AppState,
+pub fn environment<'s>(
+    state: &'s AppState,
     request: &HttpRequest,
-) -> Result<policy::Environment, ApiError> {
+) -> Result<Cow<'s, policy::Environment>, ApiError> {
     let header = if matches!(*request.method(), Method::GET | Method::HEAD) {
         "accept-profile"
     } else {
         "content-profile"
     };
-    let mut environment = state.environment.clone();
+    let mut environment = Cow::Borrowed(&state.environment);
     if let Some(value) = request.headers().get(header) {
         let wanted = value.to_str().unwrap_or_default().trim();
         let schemas = &state.settings.database.schemas;
@@ -106,7 +108,9 @@ pub fn environment(
                 schemas: schemas.clone(),
             });
         }
-        environment.schema = wanted.to_owned();
+        if environment.schema != wanted {
+            environment.to_mut().schema = wanted.to_owned();
+        }
     }
     Ok(environment)
 }

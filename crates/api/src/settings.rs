@@ -218,6 +218,21 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// What the policy step needs of the settings: the schema a bare relation name means (the
+    /// first exposed one), the row cap and the encryption keys.
+    pub fn environment(&self) -> policy::Environment {
+        policy::Environment {
+            schema: self
+                .database
+                .schemas
+                .first()
+                .cloned()
+                .unwrap_or_else(|| policy::DEFAULT_SCHEMA.to_owned()),
+            max_rows: self.max_rows,
+            encryption_key: self.encryption_keys.clone(),
+        }
+    }
+
     /// Reads `GATEHOUSE_*` from the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_vars(std::env::vars())

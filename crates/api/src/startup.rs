@@ -142,16 +142,7 @@ impl Application {
             .with_remote_jwks(settings.jwks_url.as_ref())
             .await
             .map_err(|err| StartupError::Auth(err.to_string()))?;
-        let environment = policy::Environment {
-            schema: settings
-                .database
-                .schemas
-                .first()
-                .cloned()
-                .unwrap_or_else(|| "public".to_owned()),
-            max_rows: settings.max_rows,
-            encryption_key: settings.encryption_keys.clone(),
-        };
+        let environment = settings.environment();
         let gate = crate::gate::Gate::new(&settings, &policy);
         gate.start(&settings.database.primary, &pool);
         let state = web::Data::new(AppState {

@@ -43,15 +43,10 @@ pub async fn run(
             ));
         }
     };
+    // The document never decrypts anything: no keys needed.
     let environment = policy::Environment {
-        schema: settings
-            .database
-            .schemas
-            .first()
-            .cloned()
-            .unwrap_or_else(|| policy::DEFAULT_SCHEMA.to_owned()),
-        max_rows: settings.max_rows,
         encryption_key: None,
+        ..settings.environment()
     };
     let document =
         crate::openapi::document(&catalog, &policy, &environment, role).ok_or_else(|| {
