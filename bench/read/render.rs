@@ -9,8 +9,11 @@
 //!   values come from `\set var random(low, high)`; every other parameter stays a parameter,
 //!   as a pgbench variable defined on the command line, so the statement pgbench prepares has
 //!   the same text shape and the same parameters as Gatehouse's.
-//! - `NAME.tx.sql`: the same statement inside the flight Gatehouse sends per read (`begin
-//!   transaction read only`, the `set_config` query, the statement, `commit`, pipelined).
+//! - `NAME.tx.sql`: the same statement inside the flight Gatehouse sends for a read that carries
+//!   the request's settings (`begin transaction read only`, the `set_config` query, the
+//!   statement, `commit`, pipelined). The benchmark's tables are plain (no view, no row-level
+//!   security, no tenant column), so Gatehouse sends their statements alone; this is the
+//!   ceiling of a read that touches a view or a tenant-scoped table.
 //! - `NAME.defs`: the `-D` options defining those parameters, one a line.
 //! - `NAME.sample`: the request with each random value at the middle of its range (for a
 //!   smoke test with curl); `NAME.render.sql` and `NAME.params`: the statement as rendered.
@@ -29,11 +32,11 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-/// What Gatehouse's `db::read` sends before the statement (crates/api/src/db.rs).
+/// What Gatehouse's `db::read` sends before the statement when the read carries the settings
+/// (crates/api/src/db.rs).
 /// pgbench refuses an empty `-D` value: the empty tenant and subject of the anonymous role are
 /// written as literals.
-const SETTINGS_SQL: &str = "select set_config('statement_timeout', :gh_timeout, true), \
-     set_config('gatehouse.role', :gh_role, true), \
+const SETTINGS_SQL: &str = "select set_config('gatehouse.role', :gh_role, true), \
      set_config('gatehouse.tenant', '', true), \
      set_config('gatehouse.subject', '', true), \
      set_config('gatehouse.cross_tenant', :gh_cross_tenant, true)";
@@ -119,11 +122,7 @@ fn run(catalog: &Path, policy: &Path, scenarios: &Path, out: &Path) -> Result<()
         for (name, value) in &defs {
             writeln!(defs_text, "-D{name}={value}").map_err(|e| e.to_string())?;
         }
-        for (name, value) in [
-            ("gh_timeout", "10000"),
-            ("gh_role", "anon"),
-            ("gh_cross_tenant", "false"),
-        ] {
+        for (name, value) in [("gh_role", "anon"), ("gh_cross_tenant", "false")] {
             writeln!(defs_text, "-D{name}={value}").map_err(|e| e.to_string())?;
         }
         let header = format!(

@@ -9,6 +9,7 @@ mod config;
 mod demo;
 mod embeds;
 mod encryption;
+mod flight;
 mod health;
 mod keys;
 mod matrix;

@@ -21,7 +21,7 @@ pub mod token;
 pub mod usage;
 
 use std::sync::Arc;
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 pub use record::KeyRecord;
 pub use store::{Created, Listed, NewKey, Rotated};
@@ -101,14 +101,17 @@ pub enum Refusal {
 #[derive(Debug)]
 pub struct Keys {
     pepper: Pepper,
+    /// Bounds a lookup's wait for the database (`db::within_deadline`).
+    statement_timeout: Duration,
     cache: Arc<cache::Cache>,
     usage: Arc<usage::Usage>,
 }
 
 impl Keys {
-    pub fn new(pepper: Pepper) -> Self {
+    pub fn new(pepper: Pepper, statement_timeout: Duration) -> Self {
         Self {
             pepper,
+            statement_timeout,
             cache: Arc::new(cache::Cache::default()),
             usage: Arc::new(usage::Usage::default()),
         }
@@ -167,12 +170,17 @@ impl Keys {
         let client = pool.get().await.map_err(|err| Refusal::Unavailable {
             detail: pg::describe(&err),
         })?;
-        let stored = store::lookup(&**client, candidate.id)
+        let stored =
+            crate::db::within_deadline(self.statement_timeout, 1, client, async |client| {
+                store::lookup(&***client, candidate.id).await
+            })
             .await
+            .map_err(|waited| Refusal::Unavailable {
+                detail: format!("the database did not answer within {waited:?}"),
+            })?
             .map_err(|err| Refusal::Unavailable {
                 detail: pg::describe(&err),
             })?;
-        drop(client);
         let Some(stored) = stored else {
             return Err(Refusal::Invalid { reason: "unknown" });
         };

@@ -1,10 +1,21 @@
-//! Running a rendered statement: one pooled connection, one transaction, and the requests sent
-//! in one flight (tokio-postgres pipelines requests that are in flight together), so a read
-//! costs one round trip once its statement is prepared on that connection.
+//! Running a rendered statement on one pooled connection.
 //!
-//! The transaction carries the per-request settings with `set_config(…, true)` (local to the
-//! transaction, never session-level on a pooled connection): the statement timeout, and the
-//! caller's role, tenant and subject for row-level security in the database.
+//! A read of plain tables only (no view, no row-level security: nothing there reads the
+//! request's settings) is its statement alone: one message, one round trip. The connection
+//! itself is read-only by default and carries the statement timeout, both fixed when it opened
+//! (`pg::PoolOptions`), so the lone statement is as bounded as one in a transaction.
+//!
+//! Anything else runs in one transaction that carries the request's settings with
+//! `set_config(…, true)` (local to the transaction, never session-level on a pooled
+//! connection): the caller's role, tenant and subject, for row-level security and views in the
+//! database. `BEGIN`, the settings, the statements and the end are sent in one flight
+//! (tokio-postgres pipelines requests that are in flight together).
+//!
+//! Every flight has a deadline a little past the statement timeout: a connection that died
+//! without closing (the pool reuses connections without a check) cannot hang a request. The
+//! request answers 503 and the connection is dropped, never returned to the pool.
+
+use std::time::Duration;
 
 use tokio_postgres::types::{ToSql, Type};
 
@@ -21,20 +32,28 @@ pub struct Page {
     pub planned: Option<i64>,
 }
 
-const SETTINGS_SQL: &str = "select set_config('statement_timeout', $1, true), \
-     set_config('gatehouse.role', $2, true), \
-     set_config('gatehouse.tenant', $3, true), \
-     set_config('gatehouse.subject', $4, true), \
-     set_config('gatehouse.cross_tenant', $5, true)";
+/// Whether a read carries the request's settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadSettings {
+    /// A relation it touches may read them (`policy::plan::Read::reads_settings`), or the
+    /// operator asked for them on every read (`GATEHOUSE_READ_SETTINGS=always`).
+    Carried,
+    /// Nothing it touches can read them: the statement is sent alone.
+    Unneeded,
+}
+
+const SETTINGS_SQL: &str = "select set_config('gatehouse.role', $1, true), \
+     set_config('gatehouse.tenant', $2, true), \
+     set_config('gatehouse.subject', $3, true), \
+     set_config('gatehouse.cross_tenant', $4, true)";
+
+/// Beyond the statement timeout, how long a flight may wait for the server's answer. The
+/// server cancels a statement at its timeout and says so; silence past this means the
+/// connection is gone.
+const FLIGHT_GRACE: Duration = Duration::from_secs(5);
 
 /// The settings every transaction carries.
-fn settings(state: &AppState, principal: &policy::Principal) -> [String; 5] {
-    let timeout = state
-        .settings
-        .database
-        .statement_timeout
-        .as_millis()
-        .to_string();
+fn settings(principal: &policy::Principal) -> [String; 4] {
     // No tenant leaves the setting empty, which matches no row under row-level security
     // (`gatehouse policy rls`); a cross-tenant principal is marked in a setting of its own, so
     // no tenant name can stand for "every tenant".
@@ -44,7 +63,6 @@ fn settings(state: &AppState, principal: &policy::Principal) -> [String; 5] {
         policy::Tenant::Missing => (String::new(), "false"),
     };
     [
-        timeout,
         principal.role.clone(),
         tenant,
         principal.subject.clone().unwrap_or_default(),
@@ -67,11 +85,93 @@ pub(crate) fn bind(params: &[sql::Param]) -> (Vec<Type>, Vec<Box<dyn ToSql + Syn
         .unzip()
 }
 
+fn as_refs(values: &[Box<dyn ToSql + Sync + Send>]) -> Vec<&(dyn ToSql + Sync)> {
+    values
+        .iter()
+        .map(|v| v.as_ref() as &(dyn ToSql + Sync))
+        .collect()
+}
+
+/// Runs `flight` on `client`, and gives up when the server has not answered within the
+/// statement timeout (times `statements`) and a grace: the connection is then dropped, not
+/// returned to the pool, since its state is unknown. A statement timeout of zero (none)
+/// leaves the flight to TCP's own limits (`pg::ConnectOptions`: keepalives, user timeout).
+pub(crate) async fn within_deadline<T>(
+    statement_timeout: Duration,
+    statements: usize,
+    client: deadpool_postgres::Object,
+    flight: impl AsyncFnOnce(&deadpool_postgres::Object) -> T,
+) -> Result<T, Duration> {
+    if statement_timeout.is_zero() {
+        return Ok(flight(&client).await);
+    }
+    let factor = u32::try_from(statements.max(1)).unwrap_or(u32::MAX);
+    let deadline = statement_timeout.saturating_mul(factor) + FLIGHT_GRACE;
+    let outcome = tokio::time::timeout(deadline, flight(&client)).await;
+    match outcome {
+        Ok(value) => Ok(value),
+        Err(_) => {
+            tracing::warn!(
+                waited_ms = deadline.as_millis(),
+                "no answer from the database in time: connection dropped"
+            );
+            drop(deadpool_postgres::Object::take(client));
+            Err(deadline)
+        }
+    }
+}
+
+/// [`within_deadline`] for a request: a missed deadline answers 503.
+async fn bounded<T>(
+    state: &AppState,
+    statements: usize,
+    client: deadpool_postgres::Object,
+    flight: impl AsyncFnOnce(&deadpool_postgres::Object) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    within_deadline(
+        state.settings.database.statement_timeout,
+        statements,
+        client,
+        flight,
+    )
+    .await
+    .unwrap_or_else(|waited| {
+        Err(ApiError::Unavailable {
+            detail: format!("the database did not answer within {waited:?}"),
+        })
+    })
+}
+
 /// How a transaction begins and ends.
 #[derive(Debug, Clone, Copy)]
 enum Transaction {
     ReadOnly,
     ReadWrite { rollback: bool },
+}
+
+/// Prepares `statement` (cached per connection) and binds its values.
+async fn prepare(
+    client: &deadpool_postgres::Object,
+    statement: &sql::Statement,
+) -> Result<(tokio_postgres::Statement, Vec<Box<dyn ToSql + Sync + Send>>), ApiError> {
+    let (types, values) = bind(&statement.params);
+    let ready = client
+        .prepare_typed_cached(&statement.sql, &types)
+        .await
+        .map_err(|err| ApiError::from_db(&err))?;
+    Ok((ready, values))
+}
+
+/// Runs one statement alone (its own implicit transaction) and returns its one row.
+async fn alone(
+    client: &deadpool_postgres::Object,
+    statement: &sql::Statement,
+) -> Result<tokio_postgres::Row, ApiError> {
+    let (prepared, values) = prepare(client, statement).await?;
+    client
+        .query_one(&prepared, &as_refs(&values))
+        .await
+        .map_err(|err| ApiError::from_db(&err))
 }
 
 /// Runs `statements` in one transaction that carries the request's settings, and returns each
@@ -80,36 +180,23 @@ enum Transaction {
 /// failure in the middle aborts the transaction, and the end then rolls it back.
 async fn run(
     client: &deadpool_postgres::Object,
-    state: &AppState,
     principal: &policy::Principal,
     transaction: Transaction,
     statements: &[&sql::Statement],
 ) -> Result<Vec<tokio_postgres::Row>, ApiError> {
     let setup = client
-        .prepare_typed_cached(SETTINGS_SQL, &[Type::TEXT; 5])
+        .prepare_typed_cached(SETTINGS_SQL, &[Type::TEXT; 4])
         .await
         .map_err(|err| ApiError::from_db(&err))?;
     let mut prepared = Vec::with_capacity(statements.len());
     for statement in statements {
-        let (types, values) = bind(&statement.params);
-        let ready = client
-            .prepare_typed_cached(&statement.sql, &types)
-            .await
-            .map_err(|err| ApiError::from_db(&err))?;
-        prepared.push((ready, values));
+        prepared.push(prepare(client, statement).await?);
     }
-    let settings = settings(state, principal);
+    let settings = settings(principal);
     let setting_refs: Vec<&(dyn ToSql + Sync)> =
         settings.iter().map(|s| s as &(dyn ToSql + Sync)).collect();
-    let value_refs: Vec<Vec<&(dyn ToSql + Sync)>> = prepared
-        .iter()
-        .map(|(_, values)| {
-            values
-                .iter()
-                .map(|v| v.as_ref() as &(dyn ToSql + Sync))
-                .collect()
-        })
-        .collect();
+    let value_refs: Vec<Vec<&(dyn ToSql + Sync)>> =
+        prepared.iter().map(|(_, values)| as_refs(values)).collect();
     let (begin, end) = match transaction {
         Transaction::ReadOnly => ("begin transaction read only", "commit"),
         Transaction::ReadWrite { rollback: false } => ("begin transaction read write", "commit"),
@@ -135,23 +222,25 @@ async fn run(
     Ok(rows)
 }
 
-/// Runs a read statement (and, for a planned count, its `explain`) in a read-only transaction.
+/// Runs a read statement (and, for a planned count, its `explain`): alone when it needs no
+/// settings, else in a read-only transaction that carries them.
 pub async fn read(
     state: &AppState,
     principal: &policy::Principal,
     statement: &sql::Statement,
     count_plan: Option<&sql::Statement>,
+    carry: ReadSettings,
 ) -> Result<Page, ApiError> {
     let client = state.read_connection().await?;
     let mut statements = vec![statement];
     statements.extend(count_plan);
-    let rows = run(
-        &client,
-        state,
-        principal,
-        Transaction::ReadOnly,
-        &statements,
-    )
+    let rows = bounded(state, statements.len(), client, async |client| {
+        if carry == ReadSettings::Unneeded && count_plan.is_none() {
+            Ok(vec![alone(client, statement).await?])
+        } else {
+            run(client, principal, Transaction::ReadOnly, &statements).await
+        }
+    })
     .await?;
     let row = rows.first().ok_or_else(|| ApiError::Internal {
         detail: "the read statement returned no row".to_owned(),
@@ -221,7 +310,10 @@ pub async fn write_all(
     let client = state.connection().await?;
     let transaction = Transaction::ReadWrite { rollback };
     let refs: Vec<&sql::Statement> = statements.iter().collect();
-    let rows = run(&client, state, principal, transaction, &refs).await?;
+    let rows = bounded(state, refs.len(), client, async |client| {
+        run(client, principal, transaction, &refs).await
+    })
+    .await?;
     rows.iter()
         .map(|row| {
             Ok(Written {

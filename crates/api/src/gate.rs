@@ -118,11 +118,12 @@ impl Gate {
     pub fn new(settings: &Settings, policy: &policy::PolicyFile) -> Self {
         let nz = |n: u32| NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN);
         Self {
-            keys: settings
-                .api_keys
-                .pepper
-                .as_ref()
-                .map(|pepper| apikey::Keys::new(apikey::Pepper::new(pepper))),
+            keys: settings.api_keys.pepper.as_ref().map(|pepper| {
+                apikey::Keys::new(
+                    apikey::Pepper::new(pepper),
+                    settings.database.statement_timeout,
+                )
+            }),
             limits: Arc::new(RoleLimits::from_policy(policy)),
             failed_by_address: FailureLimiter::new(nz(ADDRESS_FAILURES), ADDRESS_FAILURE_EVERY),
             failed_by_key: FailureLimiter::new(nz(KEY_FAILURES), KEY_FAILURE_EVERY),

@@ -168,7 +168,12 @@ pub async fn get(
     )?;
     let statement = sql::render_read(&plan, representation.format());
     let count_plan = sql::render_count_plan(&plan);
-    let mut page = db::read(&state, &principal, &statement, count_plan.as_ref()).await?;
+    let carry = if plan.plan().reads_settings() || state.settings.database.settings_on_every_read {
+        db::ReadSettings::Carried
+    } else {
+        db::ReadSettings::Unneeded
+    };
+    let mut page = db::read(&state, &principal, &statement, count_plan.as_ref(), carry).await?;
     page.total = match (preferences.count, page.total) {
         (Some(query::Count::Planned), _) => page.planned,
         // Estimated: exact up to the row cap, the planner's estimate beyond it.

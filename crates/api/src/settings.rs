@@ -66,6 +66,7 @@ struct Raw {
     pool_create_timeout_ms: Option<String>,
     pool_recycle_timeout_ms: Option<String>,
     statement_timeout_ms: Option<String>,
+    read_settings: Option<String>,
     max_rows: Option<String>,
     max_body_bytes: Option<String>,
     encryption_key: Option<String>,
@@ -108,6 +109,7 @@ pub const VARIABLES: &[&str] = &[
     "GATEHOUSE_POOL_CREATE_TIMEOUT_MS",
     "GATEHOUSE_POOL_RECYCLE_TIMEOUT_MS",
     "GATEHOUSE_STATEMENT_TIMEOUT_MS",
+    "GATEHOUSE_READ_SETTINGS",
     "GATEHOUSE_MAX_ROWS",
     "GATEHOUSE_MAX_BODY_BYTES",
     "GATEHOUSE_ENCRYPTION_KEY",
@@ -147,6 +149,9 @@ pub struct DatabaseSettings {
     pub pool: pg::PoolOptions,
     pub schemas: Vec<String>,
     pub statement_timeout: Duration,
+    /// `GATEHOUSE_READ_SETTINGS=always`: every read carries the request's settings, not only
+    /// one that touches a view or a table with row-level security (`api::db`).
+    pub settings_on_every_read: bool,
 }
 
 /// HTTPS for the API listener.
@@ -307,7 +312,12 @@ impl TryFrom<Raw> for Settings {
         .map(|url| connect("READ_DATABASE_URL", url))
         .transpose()?;
 
+        let statement_timeout = millis("STATEMENT_TIMEOUT_MS", raw.statement_timeout_ms)?
+            .unwrap_or(Duration::from_secs(10));
         let defaults = pg::PoolOptions::default();
+        // Every pooled connection is read-only unless a transaction says otherwise, and bounded
+        // by the statement timeout, both fixed when it opens: a read sent as a lone statement
+        // (`api::db`) carries no settings of its own.
         let pool = pg::PoolOptions {
             max_size: number("POOL_SIZE", raw.pool_size, 1, 10_000)?.unwrap_or(defaults.max_size),
             wait_timeout: millis("POOL_WAIT_TIMEOUT_MS", raw.pool_wait_timeout_ms)?
@@ -316,6 +326,8 @@ impl TryFrom<Raw> for Settings {
                 .unwrap_or(defaults.create_timeout),
             recycle_timeout: millis("POOL_RECYCLE_TIMEOUT_MS", raw.pool_recycle_timeout_ms)?
                 .unwrap_or(defaults.recycle_timeout),
+            statement_timeout: Some(statement_timeout),
+            read_only_by_default: true,
         };
         let schemas = match raw.schemas {
             None => vec!["public".to_owned()],
@@ -335,9 +347,6 @@ impl TryFrom<Raw> for Settings {
                 schemas
             }
         };
-        let statement_timeout = millis("STATEMENT_TIMEOUT_MS", raw.statement_timeout_ms)?
-            .unwrap_or(Duration::from_secs(10));
-
         let https = match (raw.tls_cert_file, raw.tls_key_file) {
             (None, None) => None,
             (Some(cert), Some(key)) => Some(HttpsFiles {
@@ -383,6 +392,16 @@ impl TryFrom<Raw> for Settings {
                 pool,
                 schemas,
                 statement_timeout,
+                settings_on_every_read: match raw.read_settings.as_deref() {
+                    None | Some("auto") => false,
+                    Some("always") => true,
+                    Some(other) => {
+                        return Err(ConfigError::new(
+                            "READ_SETTINGS",
+                            format!("expected auto or always, got {other:?}"),
+                        ));
+                    }
+                },
             },
             listen: address("LISTEN", raw.listen, "127.0.0.1:3000")?,
             admin_listen: address("ADMIN_LISTEN", raw.admin_listen, "127.0.0.1:3001")?,

@@ -82,6 +82,12 @@ pub struct PoolOptions {
     pub create_timeout: Duration,
     /// How long checking an idle connection before reuse may take.
     pub recycle_timeout: Duration,
+    /// `statement_timeout` of every pooled connection, fixed when it opens (the startup
+    /// `options`), so that a statement sent alone is bounded as well as one in a transaction.
+    pub statement_timeout: Option<Duration>,
+    /// `default_transaction_read_only = on` for every pooled connection: a statement sent
+    /// alone runs read-only, and a write must begin its transaction `read write`.
+    pub read_only_by_default: bool,
 }
 
 impl Default for PoolOptions {
@@ -91,6 +97,8 @@ impl Default for PoolOptions {
             wait_timeout: Duration::from_secs(5),
             create_timeout: Duration::from_secs(5),
             recycle_timeout: Duration::from_secs(2),
+            statement_timeout: None,
+            read_only_by_default: false,
         }
     }
 }
@@ -98,14 +106,28 @@ impl Default for PoolOptions {
 /// Build a pool. Nothing connects yet: a bad certificate or password shows at `Pool::get`,
 /// as `deadpool_postgres::PoolError::Backend` (print it with [`describe`]).
 ///
-/// Connections are checked with a round trip before reuse (`RecyclingMethod::Verified`).
+/// A connection is reused without a round trip (`RecyclingMethod::Fast`: only a connection
+/// whose connection task has ended, because the server or the network closed it, is dropped).
+/// One that died silently is found by the request that draws it, which must therefore bound
+/// its wait (`api::db` does); TCP keepalives ([`ConnectOptions`]) find it on an idle pool.
 pub fn pool(opts: &ConnectOptions, pool: &PoolOptions) -> Result<Pool, Error> {
     let tls = MakeRustlsConnect::new(tls::client_config(opts)?);
+    let mut config = opts.to_tokio();
+    let mut session = Vec::new();
+    if let Some(timeout) = pool.statement_timeout {
+        session.push(format!("-c statement_timeout={}", timeout.as_millis()));
+    }
+    if pool.read_only_by_default {
+        session.push("-c default_transaction_read_only=on".to_owned());
+    }
+    if !session.is_empty() {
+        config.options(session.join(" "));
+    }
     let manager = deadpool_postgres::Manager::from_config(
-        opts.to_tokio(),
+        config,
         tls,
         deadpool_postgres::ManagerConfig {
-            recycling_method: deadpool_postgres::RecyclingMethod::Verified,
+            recycling_method: deadpool_postgres::RecyclingMethod::Fast,
         },
     );
     Pool::builder(manager)

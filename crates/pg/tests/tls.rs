@@ -387,6 +387,71 @@ async fn pool_wait_timeout_returns_an_error_instead_of_hanging() {
 }
 
 #[tokio::test]
+async fn pooled_connections_open_read_only_and_with_the_statement_timeout() {
+    let db = TestDatabase::with_schema("create table t (id int)").await;
+    db.grant_app(&["public"]).await;
+    let pool = pg::pool(
+        &db.app_options(),
+        &PoolOptions {
+            statement_timeout: Some(Duration::from_millis(250)),
+            read_only_by_default: true,
+            ..PoolOptions::default()
+        },
+    )
+    .expect("build pool");
+    let mut client = pool.get().await.expect("connection");
+    let show = async |client: &tokio_postgres::Client, name: &str| -> String {
+        client
+            .query_one(&format!("show {name}"), &[])
+            .await
+            .expect("show")
+            .get(0)
+    };
+    assert_eq!(show(&client, "default_transaction_read_only").await, "on");
+    assert_eq!(show(&client, "statement_timeout").await, "250ms");
+    // A statement alone cannot write, and is cut off at the timeout.
+    let err = client
+        .execute("insert into t values (1)", &[])
+        .await
+        .expect_err("read-only");
+    assert_eq!(
+        err.code(),
+        Some(&tokio_postgres::error::SqlState::READ_ONLY_SQL_TRANSACTION)
+    );
+    let err = client
+        .execute("select pg_sleep(2)", &[])
+        .await
+        .expect_err("timed out");
+    assert_eq!(
+        err.code(),
+        Some(&tokio_postgres::error::SqlState::QUERY_CANCELED)
+    );
+    // A transaction that asks for it writes.
+    let tx = client
+        .build_transaction()
+        .read_only(false)
+        .start()
+        .await
+        .expect("begin");
+    tx.execute("insert into t values (1)", &[])
+        .await
+        .expect("insert");
+    tx.commit().await.expect("commit");
+    let count: i64 = client
+        .query_one("select count(*) from t", &[])
+        .await
+        .expect("count")
+        .get(0);
+    assert_eq!(count, 1);
+
+    // Without the options, the server's defaults.
+    let plain = pg::pool(&db.app_options(), &PoolOptions::default()).expect("build pool");
+    let client = plain.get().await.expect("connection");
+    assert_eq!(show(&client, "default_transaction_read_only").await, "off");
+    assert_eq!(show(&client, "statement_timeout").await, "0");
+}
+
+#[tokio::test]
 async fn pool_reports_certificate_errors_at_get() {
     let db = TestDatabase::new().await;
     let other = other_ca("pool");

@@ -377,7 +377,7 @@ impl<'a> Resolver<'a> {
         let limit = min_option(window.limit, cap);
 
         Ok(Node {
-            table: table(relation),
+            table: table(relation, self.file),
             outputs,
             filters,
             guards: self.guards(written, relation, rights)?,
@@ -578,7 +578,7 @@ impl<'a> Resolver<'a> {
             } => {
                 let (junction_relation, junction_rights) = self.visible(junction)?;
                 Link::Junction {
-                    junction: table(junction_relation),
+                    junction: table(junction_relation, self.file),
                     parent_pairs: source_columns
                         .iter()
                         .map(|p| (Ident::from_catalog(&p.from), Ident::from_catalog(&p.to)))
@@ -964,11 +964,8 @@ fn cast_type(written: &str) -> Result<TypeName, Error> {
     Ok(TypeName::Builtin(builtin))
 }
 
-fn table(relation: &Relation) -> Table {
-    Table {
-        schema: Ident::from_catalog(&relation.schema),
-        name: Ident::from_catalog(&relation.name),
-    }
+fn table(relation: &Relation, file: &PolicyFile) -> Table {
+    Table::of(relation, file)
 }
 
 /// Rights for resolving the policy's own row filter: every column visible (a row filter may use

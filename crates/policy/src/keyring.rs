@@ -220,10 +220,7 @@ impl PolicyFile {
                     .map(|column| Ident::from_catalog(&column.name))
                     .collect();
                 Some(Ok(Reencrypt {
-                    table: Table {
-                        schema: Ident::from_catalog(&relation.schema),
-                        name: Ident::from_catalog(&relation.name),
-                    },
+                    table: Table::of(relation, self),
                     primary_key,
                     columns,
                     decryption: keyring.decryption(),

@@ -78,6 +78,30 @@ impl TypeName {
 pub struct Table {
     pub schema: Ident,
     pub name: Ident,
+    /// PostgreSQL may read the request's settings (`gatehouse.role`, `gatehouse.tenant`, …)
+    /// while reading this relation: it is a view (its query may call `current_setting`) or not
+    /// a plain table, row-level security is enabled on it, or it has the policy's tenant column
+    /// (the script `gatehouse policy rls` prints may enable row-level security on it at any
+    /// time). A read touching only plain tables outside all three has nothing that reads them.
+    pub reads_settings: bool,
+}
+
+impl Table {
+    pub(crate) fn of(relation: &schema::Relation, file: &crate::PolicyFile) -> Self {
+        use schema::RelationKind;
+        let plain = matches!(
+            relation.kind,
+            RelationKind::Table | RelationKind::PartitionedTable
+        );
+        let tenant = file
+            .tenant_column()
+            .is_some_and(|column| relation.column(column).is_some());
+        Table {
+            schema: Ident::from_catalog(&relation.schema),
+            name: Ident::from_catalog(&relation.name),
+            reads_settings: !plain || relation.row_security || tenant,
+        }
+    }
 }
 
 /// A bound parameter's value. Every value from a request, and every secret, travels this way.
@@ -319,6 +343,24 @@ pub struct Read {
     /// For `count=estimated`: count exactly up to this many rows (the server's row cap), and
     /// beyond it use the planner's estimate.
     pub count_cap: Option<u64>,
+}
+
+impl Read {
+    /// Whether any relation the read touches (the root, every embed, every junction) may read
+    /// the request's settings (see [`Table::reads_settings`]).
+    pub fn reads_settings(&self) -> bool {
+        fn touches(node: &Node) -> bool {
+            node.table.reads_settings
+                || node.outputs.iter().any(|output| match output {
+                    Output::Column { .. } => false,
+                    Output::Embed(embed) => match &embed.link {
+                        Link::Junction { junction, .. } if junction.reads_settings => true,
+                        _ => touches(&embed.node),
+                    },
+                })
+        }
+        touches(&self.root)
+    }
 }
 
 /// Settings to apply in the transaction with `set_config(name, value, true)`: the role, the

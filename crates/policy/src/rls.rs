@@ -24,10 +24,7 @@ impl PolicyFile {
                 let relation = catalog.get(&table.name)?;
                 let tenant = relation.column(column)?;
                 Some(RlsTarget {
-                    table: Table {
-                        schema: Ident::from_catalog(&relation.schema),
-                        name: Ident::from_catalog(&relation.name),
-                    },
+                    table: Table::of(relation, self),
                     tenant_column: Ident::from_catalog(&tenant.name),
                 })
             })

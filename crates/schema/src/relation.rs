@@ -86,6 +86,10 @@ pub struct Relation {
     pub updatable: bool,
     /// Rows can be deleted (same rules as `insertable`).
     pub deletable: bool,
+    /// Row-level security is enabled (`pg_class.relrowsecurity`): the table's policies may
+    /// read the request's settings (`gatehouse.tenant`, …), so a read of it must carry them.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub row_security: bool,
     /// Columns in ordinal (`attnum`) order, dropped columns left out.
     pub columns: Vec<Column>,
     /// The primary key. For a view, inferred from the base tables whose whole primary key

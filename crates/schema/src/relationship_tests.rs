@@ -50,6 +50,7 @@ fn table(name: &str, columns: &[&str]) -> Relation {
         insertable: true,
         updatable: true,
         deletable: true,
+        row_security: false,
         columns: columns
             .iter()
             .map(|c| Column {

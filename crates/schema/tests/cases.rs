@@ -118,6 +118,7 @@ cases!(
     numeric_precision,
     one_to_one,
     partitioned_table,
+    row_security,
     self_reference,
     view_relationships,
     views,

@@ -102,14 +102,18 @@ pub(crate) async fn lookup(
 }
 
 /// Sets `last_used_at` of each key to its time, unless it already holds a later one. One
-/// statement for the whole batch.
+/// statement for the whole batch, in a `read write` transaction (pooled connections are
+/// read-only by default).
 pub(crate) async fn touch(
-    client: &impl GenericClient,
+    client: &mut tokio_postgres::Client,
     used: &[(String, SystemTime)],
 ) -> Result<u64, tokio_postgres::Error> {
     let ids: Vec<&str> = used.iter().map(|(id, _)| id.as_str()).collect();
     let times: Vec<SystemTime> = used.iter().map(|(_, at)| *at).collect();
-    client.execute(TOUCH, &[&ids, &times]).await
+    let transaction = client.build_transaction().read_only(false).start().await?;
+    let updated = transaction.execute(TOUCH, &[&ids, &times]).await?;
+    transaction.commit().await?;
+    Ok(updated)
 }
 
 /// What `gatehouse keys create` asks for.

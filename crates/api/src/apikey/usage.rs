@@ -46,7 +46,7 @@ impl Usage {
             return;
         }
         let result = match pool.get().await {
-            Ok(client) => super::store::touch(&**client, &batch)
+            Ok(mut client) => super::store::touch(&mut client, &batch)
                 .await
                 .map_err(|err| pg::describe(&err)),
             Err(err) => Err(pg::describe(&err)),

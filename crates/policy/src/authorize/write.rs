@@ -262,7 +262,7 @@ pub fn authorize_write(
     Ok(Authorized::new(plan::Write {
         location,
         kind: write.kind,
-        table: table(relation),
+        table: table(relation, file),
         payload,
         columns: if matches!(write.kind, WriteKind::Delete) {
             Vec::new()
@@ -317,7 +317,7 @@ fn foreign_keys_in_tenant(
             continue;
         };
         let node = plan::Node {
-            table: table(target),
+            table: table(target, file),
             outputs: Vec::new(),
             filters: Vec::new(),
             guards: vec![plan::Condition::Filter {

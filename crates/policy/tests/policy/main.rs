@@ -76,6 +76,7 @@ pub(crate) fn catalog() -> schema::Catalog {
         insertable: writable,
         updatable: writable,
         deletable: writable,
+        row_security: false,
         columns: columns.iter().map(|(name, ty)| column(name, ty)).collect(),
         primary_key: None,
         unique_constraints: Vec::new(),

@@ -7,6 +7,9 @@ select
     c.relname::text       as name,
     c.relkind::text       as kind,
     d.description         as comment,
+    -- Row-level security on (ENABLE ROW LEVEL SECURITY): its policies may read the request's
+    -- settings, so a read of it carries them.
+    c.relrowsecurity      as row_security,
     -- bit mask of 1 << CMD_UPDATE (4), CMD_INSERT (8), CMD_DELETE (16); counts INSTEAD OF
     -- triggers and rules too. Only asked of views and foreign tables.
     case when c.relkind in ('v', 'f')

@@ -24,6 +24,7 @@ extern crate gatehouse_sql as sql;
 mod postgres;
 mod reencrypt;
 mod render;
+mod settings;
 mod values;
 mod write;
 mod written;
@@ -153,11 +154,22 @@ pub(crate) fn plan_of(
     request: &query::Request,
     count: Option<query::Count>,
 ) -> Authorized<Read> {
+    plan_in(catalog(), who, relation, request, count)
+}
+
+/// [`plan_of`] against another catalog.
+pub(crate) fn plan_in(
+    catalog: &schema::Catalog,
+    who: Who,
+    relation: &str,
+    request: &query::Request,
+    count: Option<query::Count>,
+) -> Authorized<Read> {
     let principal = principal(who);
     let env = environment();
     policy::authorize_read(
         policy_file(),
-        catalog(),
+        catalog,
         &principal,
         &env,
         &policy::ReadRequest {
