@@ -15,6 +15,7 @@ mod keys;
 mod matrix;
 mod openapi;
 mod read;
+mod related;
 mod rls;
 mod security;
 mod write;

@@ -271,6 +271,101 @@ async fn singular_object_and_csv_representations() {
 }
 
 #[tokio::test]
+async fn stripped_nulls_leave_out_null_valued_keys_at_every_depth() {
+    let app = app().await;
+    let get = |accept: &'static str, path: &'static str| {
+        let app = &app;
+        async move {
+            let response = app
+                .http
+                .get(format!("{}{path}", app.api))
+                .header(ACCEPT, accept)
+                .send()
+                .await
+                .expect("send");
+            let status = response.status().as_u16();
+            let content_type = response.headers()["content-type"]
+                .to_str()
+                .expect("text")
+                .to_owned();
+            (status, content_type, response.text().await.expect("text"))
+        }
+    };
+    // Anonymous has no birth date, Beowulf no author and no data: those keys go, nested ones
+    // too; the other rows keep theirs (a null inside an array would stay).
+    let (status, content_type, body) = get(
+        "application/vnd.pgrst.array+json;nulls=stripped",
+        "/books?select=id,data,authors(name,born)&id=in.(1,5)&order=id",
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        content_type,
+        "application/vnd.pgrst.array+json;nulls=stripped; charset=utf-8"
+    );
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).expect("json"),
+        json!([
+            {"id": 1, "data": {"lang": "en", "rating": 5}, "authors": {"name": "Ursula K. Le Guin", "born": "1929-10-21"}},
+            {"id": 5},
+        ])
+    );
+    let (status, _, body) = get(
+        "application/vnd.pgrst.array+json;nulls=stripped",
+        "/authors?select=id,born&id=eq.3",
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).expect("json"),
+        json!([{"id": 3}])
+    );
+    // No rows: an empty array.
+    let (_, _, body) = get(
+        "application/vnd.pgrst.array+json;nulls=stripped",
+        "/authors?id=eq.99",
+    )
+    .await;
+    assert_eq!(body, "[]");
+    // Without the parameter it is plain JSON, nulls kept.
+    let (status, content_type, body) = get(
+        "application/vnd.pgrst.array+json",
+        "/authors?select=id,born&id=eq.3",
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(
+        content_type.starts_with("application/json"),
+        "{content_type}"
+    );
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).expect("json"),
+        json!([{"id": 3, "born": null}])
+    );
+    // The singular object strips too, and still wants exactly one row.
+    let (status, content_type, body) = get(
+        "application/vnd.pgrst.object+json;nulls=stripped",
+        "/authors?select=id,born&id=eq.3",
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).expect("json"),
+        json!({"id": 3})
+    );
+    assert_eq!(
+        content_type,
+        "application/vnd.pgrst.object+json;nulls=stripped; charset=utf-8"
+    );
+    let (status, _, body) = get(
+        "application/vnd.pgrst.object+json;nulls=stripped",
+        "/authors?select=id",
+    )
+    .await;
+    assert_eq!(status, 406, "{body}");
+}
+
+#[tokio::test]
 async fn head_answers_headers_without_a_body() {
     let app = app().await;
     let response = app
@@ -403,10 +498,16 @@ async fn profiles_must_name_an_exposed_schema() {
         .await
         .expect("send");
     assert_eq!(response.status(), 200);
+    // PostgREST echoes the schema it picked by profile.
+    assert_eq!(response.headers()["content-profile"], "public");
     assert_eq!(
         response.json::<Value>().await.expect("json"),
         json!([{"id": 1}])
     );
+    // One schema exposed and no profile asked: nothing to echo.
+    let response = app.get("/authors?select=id&limit=1").await;
+    assert_eq!(response.status(), 200);
+    assert!(response.headers().get("content-profile").is_none());
     let response = app
         .http
         .get(format!("{}/authors", app.api))
@@ -421,4 +522,84 @@ async fn profiles_must_name_an_exposed_schema() {
         body["message"],
         "The schema must be one of the following: public"
     );
+}
+
+#[tokio::test]
+async fn with_several_schemas_the_response_names_the_one_it_answers_from() {
+    let app = spawn_app_with(
+        "create table things (id int primary key, name text not null);
+         insert into things values (1, 'public thing');
+         create schema sales;
+         create table sales.things (id int primary key, name text not null);
+         insert into sales.things values (1, 'sales thing');
+         grant usage on schema sales to gatehouse_app;
+         grant select, insert on all tables in schema sales to gatehouse_app;",
+        Some(
+            "[roles.anon]\n\
+             [tables.things]\nroles.anon = { operations = [\"select\"] }\n\
+             [tables.\"sales.things\"]\nroles.anon = { operations = [\"select\", \"insert\"] }\n",
+        ),
+        &[("GATEHOUSE_SCHEMAS", "public,sales")],
+    )
+    .await;
+    let read = |profile: Option<&'static str>| {
+        let app = &app;
+        async move {
+            let mut request = app.http.get(format!("{}/things?select=name", app.api));
+            if let Some(profile) = profile {
+                request = request.header("accept-profile", profile);
+            }
+            let response = request.send().await.expect("send");
+            let profile = response
+                .headers()
+                .get("content-profile")
+                .map(|v| v.to_str().expect("text").to_owned());
+            (profile, response.json::<Value>().await.expect("json"))
+        }
+    };
+    // The default (first) schema is named too: the client could have meant another.
+    assert_eq!(
+        read(None).await,
+        (Some("public".to_owned()), json!([{"name": "public thing"}]))
+    );
+    assert_eq!(
+        read(Some("sales")).await,
+        (Some("sales".to_owned()), json!([{"name": "sales thing"}]))
+    );
+    // A write with a representation names it; one without a body does not.
+    let write = |prefer: &'static str, id: i32| {
+        let app = &app;
+        async move {
+            let response = app
+                .http
+                .post(format!("{}/things?select=id,name", app.api))
+                .header("content-profile", "sales")
+                .header("prefer", prefer)
+                .json(&json!({"id": id, "name": "new"}))
+                .send()
+                .await
+                .expect("send");
+            let status = response.status().as_u16();
+            let profile = response
+                .headers()
+                .get("content-profile")
+                .map(|v| v.to_str().expect("text").to_owned());
+            (status, profile, response.text().await.expect("text"))
+        }
+    };
+    let (status, profile, body) = write("return=representation", 2).await;
+    assert_eq!((status, profile.as_deref()), (201, Some("sales")), "{body}");
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).expect("json"),
+        json!([{"id": 2, "name": "new"}])
+    );
+    let (status, profile, _) = write("return=minimal", 3).await;
+    assert_eq!((status, profile), (201, None));
+    let client = app.db.admin_client().await;
+    let count: i64 = client
+        .query_one("select count(*) from sales.things where id in (2, 3)", &[])
+        .await
+        .expect("count")
+        .get(0);
+    assert_eq!(count, 2);
 }

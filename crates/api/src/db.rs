@@ -282,6 +282,8 @@ pub struct Written {
     pub body: Option<String>,
     /// The primary keys of the affected rows, a JSON array of objects.
     pub keys: Option<String>,
+    /// For a merge upsert: how many of the affected rows it inserted (the rest it updated).
+    pub inserted: Option<i64>,
 }
 
 /// Runs a write statement in a read-write transaction, committed, or rolled back when the
@@ -320,6 +322,7 @@ pub async fn write_all(
                 page_total: row.try_get("page_total").map_err(internal)?,
                 body: row.try_get("body").map_err(internal)?,
                 keys: row.try_get("keys").map_err(internal)?,
+                inserted: row.try_get("inserted").map_err(internal)?,
             })
         })
         .collect()
@@ -340,12 +343,17 @@ impl Written {
             any.then(|| serde_json::Value::Array(items).to_string())
         };
         let page_total = parts.iter().map(|part| part.page_total).sum();
+        let inserted = parts
+            .iter()
+            .filter_map(|part| part.inserted)
+            .reduce(|a, b| a + b);
         let (bodies, keys): (Vec<_>, Vec<_>) =
             parts.into_iter().map(|part| (part.body, part.keys)).unzip();
         Written {
             page_total,
             body: join(bodies),
             keys: join(keys),
+            inserted,
         }
     }
 }

@@ -379,9 +379,15 @@ fn policy_body(err: &policy::Error) -> ErrorBody {
             format!("casting to '{}' is not supported", truncate(ty)),
         ),
         E::AggregatesDisabled => body("PGRST123", "Use of aggregate functions is not allowed"),
-        E::OrderByEmbed => body(
-            "GH103",
-            "ordering by a column of an embedded resource is not supported",
+        E::RelatedOrderNotToOne { parent, relation } => with(
+            body(
+                "PGRST118",
+                format!("A related order on '{relation}' is not possible"),
+            ),
+            Some(Value::String(format!(
+                "'{parent}' and '{relation}' do not form a many-to-one or one-to-one relationship"
+            ))),
+            None,
         ),
         E::TenantRequired { .. } => body(
             "GH110",
@@ -458,7 +464,7 @@ impl ResponseError for ApiError {
                     | E::SpreadToMany { .. }
                     | E::UnsupportedCast { .. }
                     | E::AggregatesDisabled
-                    | E::OrderByEmbed
+                    | E::RelatedOrderNotToOne { .. }
                     | E::UnknownPayloadColumn { .. }
                     | E::ReadOnlyColumn { .. }
                     | E::UnfilteredWrite { .. }

@@ -20,6 +20,10 @@ pub enum Representation {
     Json,
     Object,
     Csv,
+    /// `application/vnd.pgrst.array+json;nulls=stripped`: JSON without null-valued keys.
+    JsonStripNulls,
+    /// `application/vnd.pgrst.object+json;nulls=stripped`.
+    ObjectStripNulls,
 }
 
 impl Representation {
@@ -28,6 +32,12 @@ impl Representation {
             Representation::Json => "application/json; charset=utf-8",
             Representation::Object => "application/vnd.pgrst.object+json; charset=utf-8",
             Representation::Csv => "text/csv; charset=utf-8",
+            Representation::JsonStripNulls => {
+                "application/vnd.pgrst.array+json;nulls=stripped; charset=utf-8"
+            }
+            Representation::ObjectStripNulls => {
+                "application/vnd.pgrst.object+json;nulls=stripped; charset=utf-8"
+            }
         }
     }
 
@@ -36,12 +46,29 @@ impl Representation {
             Representation::Json => sql::Format::Json,
             Representation::Object => sql::Format::Object,
             Representation::Csv => sql::Format::Csv,
+            Representation::JsonStripNulls => sql::Format::JsonStripNulls,
+            Representation::ObjectStripNulls => sql::Format::ObjectStripNulls,
         }
+    }
+
+    /// One row as an object: the answer is 406 (PGRST116) unless exactly one row matches.
+    pub(crate) fn singular(self) -> bool {
+        matches!(
+            self,
+            Representation::Object | Representation::ObjectStripNulls
+        )
+    }
+
+    /// A JSON array of objects (whose bodies concatenate as arrays).
+    pub(crate) fn array(self) -> bool {
+        matches!(self, Representation::Json | Representation::JsonStripNulls)
     }
 }
 
 /// Picks the representation from `Accept` (first acceptable type in the client's order;
-/// quality values are not weighed), or 406.
+/// quality values are not weighed), or 406. As PostgREST: `application/vnd.pgrst.array+json`
+/// is JSON, and with the parameter `nulls=stripped` (it or `vnd.pgrst.object+json`) the
+/// objects leave out their null-valued keys.
 pub fn negotiate(headers: &HeaderMap) -> Result<Representation, ApiError> {
     let Some(accept) = headers.get(header::ACCEPT) else {
         return Ok(Representation::Json);
@@ -50,17 +77,30 @@ pub fn negotiate(headers: &HeaderMap) -> Result<Representation, ApiError> {
         accept: "(not text)".to_owned(),
     })?;
     for item in accept.split(',') {
-        let media = item
-            .split(';')
-            .next()
-            .unwrap_or_default()
-            .trim()
-            .to_ascii_lowercase();
+        let mut parts = item.split(';');
+        let media = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+        let strip_nulls = parts.any(|parameter| {
+            parameter.split_once('=').is_some_and(|(name, value)| {
+                name.trim().eq_ignore_ascii_case("nulls")
+                    && value.trim().eq_ignore_ascii_case("stripped")
+            })
+        });
         match media.as_str() {
             "" => {}
             "*/*" | "application/*" | "application/json" => return Ok(Representation::Json),
+            "application/vnd.pgrst.array+json" | "application/vnd.pgrst.array" => {
+                return Ok(if strip_nulls {
+                    Representation::JsonStripNulls
+                } else {
+                    Representation::Json
+                });
+            }
             "application/vnd.pgrst.object+json" | "application/vnd.pgrst.object" => {
-                return Ok(Representation::Object);
+                return Ok(if strip_nulls {
+                    Representation::ObjectStripNulls
+                } else {
+                    Representation::Object
+                });
             }
             "text/csv" | "text/*" => return Ok(Representation::Csv),
             _ => {}
@@ -94,13 +134,8 @@ pub fn environment<'s>(
     state: &'s AppState,
     request: &HttpRequest,
 ) -> Result<Cow<'s, policy::Environment>, ApiError> {
-    let header = if matches!(*request.method(), Method::GET | Method::HEAD) {
-        "accept-profile"
-    } else {
-        "content-profile"
-    };
     let mut environment = Cow::Borrowed(&state.environment);
-    if let Some(value) = request.headers().get(header) {
+    if let Some(value) = request.headers().get(profile_header(request)) {
         let wanted = value.to_str().unwrap_or_default().trim();
         let schemas = &state.settings.database.schemas;
         if !schemas.iter().any(|schema| schema == wanted) {
@@ -113,6 +148,31 @@ pub fn environment<'s>(
         }
     }
     Ok(environment)
+}
+
+/// The request header that picks the schema: `Accept-Profile` on reads, `Content-Profile` on
+/// writes.
+fn profile_header(request: &HttpRequest) -> &'static str {
+    if matches!(*request.method(), Method::GET | Method::HEAD) {
+        "accept-profile"
+    } else {
+        "content-profile"
+    }
+}
+
+/// `Content-Profile: <schema>` for a response with a body from the database, as PostgREST
+/// sends it: when the request named a profile, or when several schemas are exposed (so the
+/// schema was picked, if only by default). `None` otherwise.
+pub(crate) fn content_profile(
+    state: &AppState,
+    request: &HttpRequest,
+    environment: &policy::Environment,
+) -> Option<HeaderValue> {
+    let negotiated = request.headers().contains_key(profile_header(request))
+        || state.settings.database.schemas.len() > 1;
+    negotiated
+        .then(|| HeaderValue::from_str(&environment.schema).ok())
+        .flatten()
 }
 
 /// `GET /{relation}` and `HEAD /{relation}`.
@@ -188,7 +248,7 @@ pub async fn get(
         (_, total) => total,
     };
 
-    if representation == Representation::Object && page.page_total != 1 {
+    if representation.singular() && page.page_total != 1 {
         return Err(ApiError::NotSingular {
             rows: page.page_total,
         });
@@ -217,6 +277,9 @@ pub async fn get(
         .insert_header(("content-range", content_range));
     if let Some(count) = preferences.count {
         response.insert_header(("preference-applied", count.token()));
+    }
+    if let Some(profile) = content_profile(&state, &request, &environment) {
+        response.insert_header(("content-profile", profile));
     }
     if request.method() == Method::HEAD {
         return Ok(response.finish());
@@ -257,6 +320,26 @@ mod tests {
         );
         assert_eq!(accept("text/csv"), Ok(Representation::Csv));
         assert_eq!(accept("text/html, text/csv;q=0.9"), Ok(Representation::Csv));
+        assert_eq!(
+            accept("application/vnd.pgrst.array+json"),
+            Ok(Representation::Json)
+        );
+        assert_eq!(
+            accept("application/vnd.pgrst.array+json;nulls=stripped"),
+            Ok(Representation::JsonStripNulls)
+        );
+        assert_eq!(
+            accept("application/vnd.pgrst.array+json; q=0.9; nulls=stripped"),
+            Ok(Representation::JsonStripNulls)
+        );
+        assert_eq!(
+            accept("application/vnd.pgrst.object+json;nulls=stripped"),
+            Ok(Representation::ObjectStripNulls)
+        );
+        assert_eq!(
+            accept("application/vnd.pgrst.array+json;nulls=kept"),
+            Ok(Representation::Json)
+        );
         assert_eq!(accept("image/png"), Err("PGRST107".to_owned()));
     }
 

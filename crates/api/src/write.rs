@@ -9,7 +9,9 @@ use serde_json::Value;
 
 use crate::db;
 use crate::error::ApiError;
-use crate::read::{Representation, environment, negotiate, preferences, query_pairs};
+use crate::read::{
+    Representation, content_profile, environment, negotiate, preferences, query_pairs,
+};
 use crate::startup::AppState;
 
 /// The body's media type.
@@ -176,26 +178,26 @@ pub async fn write(
     let catalog = state.catalog();
     let rollback = prefs.transaction == Some(query::Transaction::Rollback);
     let groups = match (&payload, prefs.missing) {
-        (Some(Value::Array(items)), Some(query::Missing::Default))
-            if method == Method::POST && parsed.columns.is_none() =>
-        {
-            group_by_keys(items)
+        (Some(body), Some(query::Missing::Default)) if method == Method::POST => {
+            group_by_keys(body, parsed.columns.as_deref())
         }
         _ => None,
     };
     let (result, may_locate) = if let Some(groups) = groups {
-        // `Prefer: missing=default` with objects of different keys: one statement per group of
-        // objects with the same keys, in one transaction, so a key an object leaves out is a
-        // column its statement does not name: PostgreSQL fills in the default.
-        if representation && output != Representation::Json {
+        // `Prefer: missing=default` with objects that leave out keys (of each other, or of
+        // `columns=`): one statement per group of objects with the same keys, in one
+        // transaction, so a key an object leaves out is a column its statement does not name:
+        // PostgreSQL fills in the default.
+        if representation && groups.len() > 1 && !output.array() {
             return Err(ApiError::NotAcceptable {
                 accept: "missing=default with objects of different keys returns JSON only"
                     .to_owned(),
             });
         }
-        let mut plans = Vec::with_capacity(groups.len());
-        for group in &groups {
-            plans.push(policy::authorize_write(
+        if parsed.columns.is_some() {
+            // Every column `columns=` names is checked, also those no object has (they would
+            // otherwise be in no group's statement): unknown, hidden, read-only.
+            policy::authorize_write(
                 &state.policy,
                 &catalog,
                 &principal,
@@ -204,7 +206,34 @@ pub async fn write(
                     relation: &relation,
                     kind,
                     request: &parsed,
-                    payload: Some(group),
+                    payload: payload.as_ref(),
+                    representation,
+                    max_affected: None,
+                    put: false,
+                    request_id: &request_id,
+                    client_addr: client_addr.as_deref(),
+                },
+            )?;
+        }
+        let requests: Vec<query::Request> = groups
+            .iter()
+            .map(|group| query::Request {
+                columns: group.columns.clone(),
+                ..parsed.clone()
+            })
+            .collect();
+        let mut plans = Vec::with_capacity(groups.len());
+        for (group, request) in groups.iter().zip(&requests) {
+            plans.push(policy::authorize_write(
+                &state.policy,
+                &catalog,
+                &principal,
+                &environment,
+                &policy::WriteRequest {
+                    relation: &relation,
+                    kind,
+                    request,
+                    payload: Some(&group.payload),
                     representation,
                     max_affected: None,
                     put: false,
@@ -215,11 +244,17 @@ pub async fn write(
         }
         let statements: Vec<sql::Statement> = plans
             .iter()
-            .map(|plan| sql::render_write(plan, sql::Format::Json))
+            .map(|plan| sql::render_write(plan, output.format()))
             .collect();
-        let written = db::write_all(&state, &principal, &statements, rollback).await?;
+        let mut written = db::write_all(&state, &principal, &statements, rollback).await?;
         let location = plans.first().is_some_and(|plan| plan.plan().location);
-        (db::Written::concatenate(written), location)
+        let result = match written.len() {
+            1 => written.pop().ok_or_else(|| ApiError::Internal {
+                detail: "the write statement returned no row".to_owned(),
+            })?,
+            _ => db::Written::concatenate(written),
+        };
+        (result, location)
     } else {
         let plan = policy::authorize_write(
             &state.policy,
@@ -278,13 +313,19 @@ pub async fn write(
         (result, plan.plan().location)
     };
 
-    if output == Representation::Object && representation && result.page_total != 1 {
+    if output.singular() && representation && result.page_total != 1 {
         return Err(ApiError::NotSingular {
             rows: result.page_total,
         });
     }
+    // PostgREST: a POST answers 201, except a merge upsert that inserted nothing (200); a PUT
+    // with a representation answers 201 when it inserted its row, 200 when it updated it.
+    let merge = kind == policy::plan::WriteKind::Upsert { merge: true };
+    let inserted = result.inserted.unwrap_or(0) > 0;
     let status = match (&method, representation) {
+        (m, _) if *m == Method::POST && merge && !inserted => StatusCode::OK,
         (m, _) if *m == Method::POST => StatusCode::CREATED,
+        (m, true) if *m == Method::PUT && inserted => StatusCode::CREATED,
         (m, false) if *m == Method::PUT => StatusCode::NO_CONTENT,
         (_, true) => StatusCode::OK,
         (_, false) => StatusCode::NO_CONTENT,
@@ -330,19 +371,49 @@ pub async fn write(
     }
     if representation {
         response.insert_header((header::CONTENT_TYPE, output.content_type()));
+        if let Some(profile) = content_profile(&state, &request, &environment) {
+            response.insert_header(("content-profile", profile));
+        }
         Ok(response.body(result.body.unwrap_or_else(|| "[]".to_owned())))
     } else {
         Ok(response.finish())
     }
 }
 
-/// The objects of a bulk body grouped by their key sets (in order of first appearance), when
-/// they do not all have the same keys; `None` when they do (one statement suffices).
-fn group_by_keys(items: &[Value]) -> Option<Vec<Value>> {
+/// The objects of a body with the same keys, for `Prefer: missing=default`.
+struct KeyGroup {
+    /// A JSON array of the objects.
+    payload: Value,
+    /// With `columns=`: the columns among them that these objects have, in `columns=` order
+    /// (the statement writes these, and the others take their defaults). `None` without.
+    columns: Option<Vec<String>>,
+}
+
+/// The objects of a body (an object or an array of them) grouped by the keys they have (in order
+/// of first appearance), counting only the keys `columns=` names when it is given; `None` when
+/// one statement writes them all as they are: without `columns=`, when they all have the same
+/// keys; with it, when they all have every column it names. Also `None` for a body that is not
+/// objects (the policy step refuses it).
+fn group_by_keys(body: &Value, columns: Option<&[String]>) -> Option<Vec<KeyGroup>> {
+    let items = match body {
+        Value::Array(items) => items.as_slice(),
+        Value::Object(_) => std::slice::from_ref(body),
+        _ => return None,
+    };
     let mut groups: Vec<(Vec<&String>, Vec<Value>)> = Vec::new();
     for item in items {
-        let mut keys: Vec<&String> = item.as_object()?.keys().collect();
-        keys.sort();
+        let object = item.as_object()?;
+        let keys: Vec<&String> = match columns {
+            Some(columns) => columns
+                .iter()
+                .filter(|column| object.contains_key(*column))
+                .collect(),
+            None => {
+                let mut keys: Vec<&String> = object.keys().collect();
+                keys.sort();
+                keys
+            }
+        };
         match groups
             .iter_mut()
             .find(|(group_keys, _)| *group_keys == keys)
@@ -351,13 +422,22 @@ fn group_by_keys(items: &[Value]) -> Option<Vec<Value>> {
             None => groups.push((keys, vec![item.clone()])),
         }
     }
-    if groups.len() < 2 {
+    let as_they_are = match (columns, groups.as_slice()) {
+        (_, []) => true,
+        (None, [_]) => true,
+        (Some(columns), [(keys, _)]) => keys.len() == columns.len(),
+        _ => false,
+    };
+    if as_they_are {
         return None;
     }
     Some(
         groups
             .into_iter()
-            .map(|(_, members)| Value::Array(members))
+            .map(|(keys, members)| KeyGroup {
+                payload: Value::Array(members),
+                columns: columns.map(|_| keys.into_iter().cloned().collect()),
+            })
             .collect(),
     )
 }

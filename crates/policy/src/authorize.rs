@@ -115,9 +115,10 @@ pub enum Error {
     /// Aggregates are not enabled.
     #[error("aggregate functions are not allowed")]
     AggregatesDisabled,
-    /// Ordering by a column of an embedded resource (`order=rel(col)`) is not supported yet.
-    #[error("ordering by an embedded resource is not supported")]
-    OrderByEmbed,
+    /// `order=rel(col)` where `rel` is a to-many embed (PostgREST `PGRST118`): only a to-one
+    /// embed has one value per parent row to sort by.
+    #[error("related order on to-many relationship {relation} of {parent}")]
+    RelatedOrderNotToOne { parent: String, relation: String },
     /// The relation is tenant-scoped and the principal has no tenant.
     #[error("tenant-scoped relation {relation} needs a tenant")]
     TenantRequired { relation: String },
@@ -345,7 +346,7 @@ impl<'a> Resolver<'a> {
         let mut filters = Vec::new();
         for (filter_path, condition) in &request.filters {
             if filter_path == path {
-                filters.push(columns.condition(condition)?);
+                filters.push(client_condition(&columns, &outputs, condition)?);
             }
         }
         filters.extend(exists);
@@ -354,14 +355,19 @@ impl<'a> Resolver<'a> {
         for (order_path, terms) in &request.order {
             if order_path == path {
                 for term in terms {
-                    if term.relation.is_some() {
-                        return Err(Error::OrderByEmbed);
-                    }
-                    let column = columns.filterable(&term.field, Usage::Order)?;
+                    let (column, related) = match &term.relation {
+                        None => (columns.filterable(&term.field, Usage::Order)?, None),
+                        Some(relation) => {
+                            let (column, embed) =
+                                self.related_order(written, &outputs, relation, &term.field)?;
+                            (column, Some(embed))
+                        }
+                    };
                     order.push(Order {
                         column,
                         direction: term.direction,
                         nulls: term.nulls,
+                        related,
                     });
                 }
             }
@@ -385,6 +391,42 @@ impl<'a> Resolver<'a> {
             limit,
             offset: window.offset.filter(|offset| *offset > 0),
         })
+    }
+
+    /// `order=rel(col)` on a node showing `outputs`: `rel` must name one of its embeds (by alias,
+    /// else by relation name, as PostgREST matches it), a to-one one; `col` is resolved against
+    /// the embedded relation as the role sees it, exactly as a plain `order=` column is (hidden
+    /// is missing, masked and encrypted are refused). The term carries the embed itself, so the
+    /// value sorted by is the one the embed shows: its filters, tenant scope and row filter apply.
+    fn related_order(
+        &self,
+        parent_written: &str,
+        outputs: &[Output],
+        relation: &str,
+        field: &Field,
+    ) -> Result<(ColumnRef, Box<Embed>), Error> {
+        let embed = embed_named(outputs, relation).ok_or_else(|| Error::NotEmbedded {
+            path: relation.to_owned(),
+        })?;
+        if !embed.to_one {
+            return Err(Error::RelatedOrderNotToOne {
+                parent: parent_written.to_owned(),
+                relation: relation.to_owned(),
+            });
+        }
+        let table = &embed.node.table;
+        let (child, rights) = self.visible(&QualifiedName::new(
+            table.schema.as_str(),
+            table.name.as_str(),
+        ))?;
+        let columns = Columns {
+            written: relation,
+            relation: child,
+            rights: &rights,
+            keys: self.env.encryption_key.as_ref(),
+        };
+        let column = columns.filterable(field, Usage::Order)?;
+        Ok((column, Box::new(embed.clone())))
     }
 
     /// The policy's predicates on one relation: its row filter and its tenant scope.
@@ -666,6 +708,66 @@ impl<'a> Resolver<'a> {
             }
         }
         Ok(())
+    }
+}
+
+/// The embed among `outputs` that a query string names `key`: by its alias, else by its relation
+/// as written (the output key), as PostgREST matches embed paths.
+fn embed_named<'o>(outputs: &'o [Output], key: &str) -> Option<&'o Embed> {
+    outputs.iter().find_map(|output| match output {
+        Output::Embed(embed) if embed.key == key => Some(&**embed),
+        Output::Embed(_) | Output::Column { .. } => None,
+    })
+}
+
+/// A client's condition on a node showing `outputs`: as [`Columns::condition`], except that
+/// `rel=is.null` / `rel=not.is.null` (and `is.not_null`), anywhere in the condition's tree, where
+/// `rel` names one of the node's embeds, is PostgREST's null filtering on an embedded resource:
+/// whether the embed shows a row (to-one) or any row (to-many), that is whether a child row linked
+/// to the parent passes the embed's filters, tenant scope and row filter. The embed was resolved
+/// through the policy like any other (a relation the role cannot see is not one); a name that is
+/// not an embed stays a column name, resolved as such.
+fn client_condition(
+    columns: &Columns<'_>,
+    outputs: &[Output],
+    condition: &query::Condition,
+) -> Result<Condition, Error> {
+    match condition {
+        query::Condition::Filter {
+            field,
+            negate,
+            op: query::Operation::Is(is @ (query::IsValue::Null | query::IsValue::NotNull)),
+        } if field.json_path.is_empty() => {
+            let Some(embed) = embed_named(outputs, &field.column) else {
+                return columns.condition(condition);
+            };
+            let exists = Condition::Exists {
+                embed: Box::new(embed.clone()),
+            };
+            let present = (*is == query::IsValue::NotNull) != *negate;
+            Ok(if present {
+                exists
+            } else {
+                Condition::Logic {
+                    op: query::LogicOp::And,
+                    negate: true,
+                    children: vec![exists],
+                }
+            })
+        }
+        query::Condition::Logic {
+            op,
+            negate,
+            children,
+        } => Ok(Condition::Logic {
+            op: *op,
+            negate: *negate,
+            children: children
+                .iter()
+                .map(|child| client_condition(columns, outputs, child))
+                .collect::<Result<_, _>>()?,
+        }),
+        query::Condition::Filter { .. } => columns.condition(condition),
     }
 }
 

@@ -306,11 +306,16 @@ pub enum Operation {
 }
 
 /// One ordering term.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Order {
     pub column: ColumnRef,
     pub direction: Option<Direction>,
     pub nulls: Option<Nulls>,
+    /// `order=rel(col)`: `column` is a column of this to-one embed of the node (the very embed
+    /// its outputs show), read from the row the embed shows: the embed's filters, tenant scope
+    /// and row filter apply, and a parent row without such a row sorts as NULL. `None` for a
+    /// column of the node's own relation.
+    pub related: Option<Box<Embed>>,
 }
 
 /// One relation's part of a read: what to show, which rows, in which order, how many.

@@ -19,7 +19,8 @@
 //! within the caller's tenant and row filter, an upsert touches no row that is not the
 //! caller's, `max-affected`), raising one of the [`sqlstate`] codes otherwise. It yields one
 //! row: `page_total` (`int8`), `body` (`text`, the representation when asked, else `NULL`) and
-//! `keys` (`text`, the affected rows' primary keys as a JSON array of objects). It needs the
+//! `keys` (`text`, the affected rows' primary keys as a JSON array of objects; for a merge
+//! upsert each object tells under the member `""` whether its row was inserted). It needs the
 //! function `gatehouse.check` (migration 0002), and for encrypted columns pgcrypto and the
 //! functions of migration 0004 (`gatehouse.encrypt`, `gatehouse.decrypt`; see `crypto.rs`).
 //!
@@ -65,6 +66,13 @@ pub enum Format {
     /// The first row's object alone (`application/vnd.pgrst.object+json`), SQL `NULL` when
     /// there is no row. The caller checks `page_total` is 1 (else PostgREST's `PGRST116`).
     Object,
+    /// [`Format::Json`] without the keys whose value is null, in every object at every depth
+    /// (embedded objects too; array elements stay): `json_strip_nulls`, as PostgREST answers
+    /// `application/vnd.pgrst.array+json;nulls=stripped`.
+    JsonStripNulls,
+    /// [`Format::Object`] without the keys whose value is null, at every depth
+    /// (`application/vnd.pgrst.object+json;nulls=stripped`).
+    ObjectStripNulls,
     /// CSV: a header line of the output keys, then one line per row, separated by `\n` (as
     /// PostgREST does), no final newline. Fields are quoted as RFC 4180 says (only when they
     /// hold `"`, `,`, CR or LF; `"` doubled). A value is its PostgreSQL text form

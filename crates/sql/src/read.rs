@@ -14,6 +14,8 @@
 //! - A to-many embed is `(select coalesce(json_agg(s<n>._j), '[]') from (select <row> as _j
 //!   from <child> t<n> where <link> and … order by … limit … offset …) s<n>)`.
 //! - A to-one embed is `(select <row> from <child> t<n> where <link> and … limit 1)`.
+//! - `order=rel(col)` (a to-one embed's column) sorts by the same subquery selecting the column
+//!   alone: the value the embed shows, NULL when it shows none.
 //! - A many-to-many embed joins the junction inside its subquery
 //!   (`from <child> t<n> join <junction> j<n> on j<n>.c = t<n>.d where t<p>.a = j<n>.b and
 //!   <junction guards>`).
@@ -100,7 +102,7 @@ pub fn render_count_plan(plan: &Authorized<plan::Read>) -> Option<Statement> {
 /// `_line`.
 pub(crate) fn row(w: &mut Writer, n: u32, fields: &[output::Field<'_>], format: Format) {
     match format {
-        Format::Json | Format::Object => {
+        Format::Json | Format::Object | Format::JsonStripNulls | Format::ObjectStripNulls => {
             output::object(w, n, fields);
             w.push(" as _j");
         }
@@ -116,6 +118,8 @@ pub(crate) fn body(w: &mut Writer, node: &Node, format: Format) {
     match format {
         Format::Json => w.push("coalesce(json_agg(_j), '[]')::text"),
         Format::Object => w.push("(json_agg(_j) -> 0)::text"),
+        Format::JsonStripNulls => w.push("coalesce(json_strip_nulls(json_agg(_j)), '[]')::text"),
+        Format::ObjectStripNulls => w.push("json_strip_nulls(json_agg(_j) -> 0)::text"),
         Format::Csv => {
             csv::header(w, &output::keys(node));
             w.push(" || coalesce(chr(10) || string_agg(_line, chr(10)), '')");
@@ -293,14 +297,28 @@ pub(crate) fn table(w: &mut Writer, table: &Table) {
     w.ident(&table.name);
 }
 
-/// ` order by <expr> [asc|desc] [nulls first|last], …`.
+/// ` order by <expr> [asc|desc] [nulls first|last], …` on the rows of node `n`. A term on a
+/// to-one embed's column (`order=rel(col)`) sorts by a correlated subquery on the embed's
+/// relation, linked, filtered and guarded as the embed itself is: `(select t<m>."col" from
+/// <child> t<m> where <link> and <filters> and <guards> limit 1)`, NULL when the embed shows
+/// no row.
 fn order(w: &mut Writer, n: u32, terms: &[Order]) {
     if terms.is_empty() {
         return;
     }
     w.push(" order by ");
     w.join(terms, ", ", |w, term| {
-        condition::operand_column(w, Alias::Table(n), &term.column);
+        match &term.related {
+            None => condition::operand_column(w, Alias::Table(n), &term.column),
+            Some(embed) => {
+                let m = w.fresh();
+                w.push("(select ");
+                condition::operand_column(w, Alias::Table(m), &term.column);
+                from_where(w, &embed.node, m, Some((Alias::Table(n), &embed.link)), &[]);
+                order(w, m, &embed.node.order);
+                w.push(" limit 1)");
+            }
+        }
         match term.direction {
             None => {}
             Some(Direction::Asc) => w.push(" asc"),

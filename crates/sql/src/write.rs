@@ -68,7 +68,9 @@ pub mod sqlstate {
 /// Renders an authorized write into one statement returning one row: `page_total` (`int8`,
 /// rows affected), `body` (`text`: the representation in `format` when the plan asks for one,
 /// else `NULL`) and `keys` (`text`: a JSON array with one object of primary-key columns per
-/// affected row; `[]` when none, or when the table has no primary key).
+/// affected row; `[]` when none, or when the table has no primary key) and `inserted` (`int8`:
+/// for a merge upsert, `Prefer: resolution=merge-duplicates` or PUT, how many of the affected
+/// rows it inserted rather than updated; `NULL` for other writes).
 pub fn render_write(plan: &Authorized<plan::Write>, format: Format) -> Statement {
     let write = plan.plan();
     let mut w = Writer::new();
@@ -90,7 +92,9 @@ pub fn render_write(plan: &Authorized<plan::Write>, format: Format) -> Statement
     result::body(&mut w, write.returning.as_ref(), format);
     w.push(" as body, ");
     result::keys(&mut w, &write.audit.primary_key);
-    w.push(" as keys");
+    w.push(" as keys, ");
+    result::inserted(&mut w, write);
+    w.push(" as inserted");
     if checked {
         w.push(" from pgrst_check where pgrst_check.ok");
     }

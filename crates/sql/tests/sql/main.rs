@@ -181,6 +181,28 @@ pub(crate) fn plan_in(
     .unwrap_or_else(|e| panic!("{relation}?{request:?} is refused: {e:?}"))
 }
 
+/// Why the policy refuses `GET /<relation>?<query>` by `who`; panics when it does not.
+pub(crate) fn refusal(who: Who, relation: &str, query: &str) -> policy::Error {
+    let request = query::Request::parse(&pairs(query))
+        .unwrap_or_else(|e| panic!("query {query:?} does not parse: {e:?}"));
+    let principal = principal(who);
+    let env = environment();
+    match policy::authorize_read(
+        policy_file(),
+        catalog(),
+        &principal,
+        &env,
+        &policy::ReadRequest {
+            relation,
+            request: &request,
+            count: None,
+        },
+    ) {
+        Ok(_) => panic!("{relation}?{query} is authorized"),
+        Err(err) => err,
+    }
+}
+
 /// The request id and client address every test write carries (for the audit row).
 pub(crate) const REQUEST_ID: &str = "req-1";
 pub(crate) const CLIENT_ADDR: &str = "203.0.113.7";

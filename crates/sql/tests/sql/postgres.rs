@@ -632,6 +632,78 @@ async fn order_limit_offset_and_counts() {
 }
 
 #[tokio::test]
+async fn order_by_a_to_one_embed_column() {
+    let db = Db::new().await;
+    db.check(
+        READER,
+        "books",
+        "select=id,authors(name)&order=authors(name).desc,id",
+        "select jsonb_agg(jsonb_build_object(
+            'id', b.id,
+            'authors', (select jsonb_build_object('name', a.name) from authors a
+                        where a.id = b.author_id and a.tenant_id = 't1'))
+            order by a.name desc, b.id)::text
+         from books b left join authors a on a.id = b.author_id and a.tenant_id = 't1'
+         where b.tenant_id = 't1'",
+    )
+    .await;
+    // A filter on the embed: books whose author it leaves out sort as NULL (last here).
+    let body = db
+        .body(
+            READER,
+            "books",
+            "select=id,authors(name)&authors.mood=eq.happy&order=authors(name).desc.nullslast,id.desc",
+        )
+        .await;
+    let ids: Vec<i64> = body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, vec![2, 1, 4, 3]);
+}
+
+#[tokio::test]
+async fn null_filters_on_embeds() {
+    let db = Db::new().await;
+    let ids = |body: Value| -> Vec<i64> {
+        body.as_array()
+            .unwrap()
+            .iter()
+            .map(|row| row["id"].as_i64().unwrap())
+            .collect()
+    };
+    // To-many: authors with (and without) books; Bob's only book has no price.
+    let body = db
+        .body(
+            READER,
+            "authors",
+            "select=id,books(id)&books=not.is.null&order=id",
+        )
+        .await;
+    assert_eq!(ids(body), vec![1, 2, 3]);
+    let body = db
+        .body(
+            READER,
+            "authors",
+            "select=id,books(id)&books.price=gt.1&books=is.null&order=id",
+        )
+        .await;
+    assert_eq!(ids(body), vec![2]);
+    // To-one, with a filter on the embed, inside an `or`: profiles 1 has a bio, 3 has none.
+    db.check(
+        READER,
+        "authors",
+        "select=id,profiles()&profiles.bio=not.is.null&or=(profiles.not.is.null,id.eq.2)&order=id",
+        "select jsonb_agg(jsonb_build_object('id', a.id) order by a.id)::text from authors a
+         where a.tenant_id = 't1' and (a.id = 2 or exists(select 1 from profiles p
+            where p.author_id = a.id and p.bio is not null and p.tenant_id = 't1'))",
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn tenants_are_isolated_at_every_level() {
     let db = Db::new().await;
     let t1 = db

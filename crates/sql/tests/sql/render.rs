@@ -408,6 +408,156 @@ fn to_one_and_to_many_embeds() {
 }
 
 #[test]
+fn order_by_a_to_one_embed_column_sorts_by_what_the_embed_shows() {
+    // The subquery is the embed's own: linked, filtered (`authors.mood`) and guarded (tenant).
+    check(
+        "books",
+        "select=id,authors(name)&authors.mood=eq.happy&order=authors(name).desc.nullslast,id",
+        expect![[r#"
+            with pgrst_source as (select json_build_object($1::text, t0."id", $2::text, (select json_build_object($3::text, t1."name")
+                    from "public"."authors" t1
+                    where t0."author_id" = t1."id" and t1."mood" = cast($4::text as "public"."mood") and t1."tenant_id" = cast($5::text as "pg_catalog"."text")
+                    limit 1)) as _j
+                from "public"."books" t0
+                where t0."tenant_id" = cast($6::text as "pg_catalog"."text")
+                order by (select t2."name"
+                  from "public"."authors" t2
+                  where t0."author_id" = t2."id" and t2."mood" = cast($7::text as "public"."mood") and t2."tenant_id" = cast($8::text as "pg_catalog"."text")
+                  limit 1) desc nulls last, t0."id") select null::int8 as total, count(*) as page_total, coalesce(json_agg(_j), '[]')::text as body
+              from pgrst_source
+            $1 = Text("id")
+            $2 = Text("authors")
+            $3 = Text("name")
+            $4 = Text("happy")
+            $5 = Text("t1")
+            $6 = Text("t1")
+            $7 = Text("happy")
+            $8 = Text("t1")
+        "#]],
+    );
+    // A to-one embed shown through a spread, or not shown at all, orders too.
+    check(
+        "books",
+        "select=id,...authors(name)&order=authors(born)",
+        expect![[r#"
+            with pgrst_source as (select json_build_object($1::text, t0."id", $2::text, l1.c0) as _j
+                from "public"."books" t0
+                left join lateral (select t1."name" as c0
+                  from "public"."authors" t1
+                  where t0."author_id" = t1."id" and t1."tenant_id" = cast($3::text as "pg_catalog"."text")
+                  limit 1) l1 on true
+                where t0."tenant_id" = cast($4::text as "pg_catalog"."text")
+                order by (select t2."born"
+                  from "public"."authors" t2
+                  where t0."author_id" = t2."id" and t2."tenant_id" = cast($5::text as "pg_catalog"."text")
+                  limit 1)) select null::int8 as total, count(*) as page_total, coalesce(json_agg(_j), '[]')::text as body
+              from pgrst_source
+            $1 = Text("id")
+            $2 = Text("name")
+            $3 = Text("t1")
+            $4 = Text("t1")
+            $5 = Text("t1")
+        "#]],
+    );
+    check(
+        "books",
+        "select=id,authors()&order=authors(name).desc",
+        expect![[r#"
+            with pgrst_source as (select json_build_object($1::text, t0."id") as _j
+                from "public"."books" t0
+                where t0."tenant_id" = cast($2::text as "pg_catalog"."text")
+                order by (select t1."name"
+                  from "public"."authors" t1
+                  where t0."author_id" = t1."id" and t1."tenant_id" = cast($3::text as "pg_catalog"."text")
+                  limit 1) desc) select null::int8 as total, count(*) as page_total, coalesce(json_agg(_j), '[]')::text as body
+              from pgrst_source
+            $1 = Text("id")
+            $2 = Text("t1")
+            $3 = Text("t1")
+        "#]],
+    );
+}
+
+#[test]
+fn order_by_an_embed_column_is_refused_unless_it_is_a_visible_to_one_embed() {
+    use policy::Error as E;
+    let refused = |relation, query| crate::refusal(READER, relation, query);
+    assert_eq!(
+        refused("authors", "select=id,books(id)&order=books(title)"),
+        E::RelatedOrderNotToOne {
+            parent: "authors".to_owned(),
+            relation: "books".to_owned()
+        }
+    );
+    assert_eq!(
+        refused("books", "select=id&order=authors(name)"),
+        E::NotEmbedded {
+            path: "authors".to_owned()
+        }
+    );
+    assert_eq!(
+        refused(
+            "books",
+            "select=id,writer:authors(name)&order=authors(name)"
+        ),
+        E::NotEmbedded {
+            path: "authors".to_owned()
+        }
+    );
+    assert_eq!(
+        refused("books", "select=id,authors(name)&order=authors(nope)"),
+        E::UnknownColumn {
+            relation: "authors".to_owned(),
+            column: "nope".to_owned()
+        }
+    );
+}
+
+#[test]
+fn null_filters_on_embeds_test_whether_the_embed_shows_a_row() {
+    check(
+        "books",
+        "select=id,authors(name)&authors.mood=eq.happy&authors=not.is.null",
+        expect![[r#"
+            with pgrst_source as (select json_build_object($1::text, t0."id", $2::text, (select json_build_object($3::text, t1."name")
+                    from "public"."authors" t1
+                    where t0."author_id" = t1."id" and t1."mood" = cast($4::text as "public"."mood") and t1."tenant_id" = cast($5::text as "pg_catalog"."text")
+                    limit 1)) as _j
+                from "public"."books" t0
+                where exists(select 1
+                  from "public"."authors" t2
+                  where t0."author_id" = t2."id" and t2."mood" = cast($6::text as "public"."mood") and t2."tenant_id" = cast($7::text as "pg_catalog"."text")) and t0."tenant_id" = cast($8::text as "pg_catalog"."text")) select null::int8 as total, count(*) as page_total, coalesce(json_agg(_j), '[]')::text as body
+              from pgrst_source
+            $1 = Text("id")
+            $2 = Text("authors")
+            $3 = Text("name")
+            $4 = Text("happy")
+            $5 = Text("t1")
+            $6 = Text("happy")
+            $7 = Text("t1")
+            $8 = Text("t1")
+        "#]],
+    );
+    // To-many, negated, and inside a logic tree next to a column filter.
+    check(
+        "authors",
+        "select=id,books()&or=(books.is.null,id.eq.1)",
+        expect![[r#"
+            with pgrst_source as (select json_build_object($1::text, t0."id") as _j
+                from "public"."authors" t0
+                where (not (exists(select 1
+                      from "public"."books" t1
+                      where t0."id" = t1."author_id" and t1."tenant_id" = cast($2::text as "pg_catalog"."text"))) or t0."id" = cast($3::text as "pg_catalog"."int4")) and t0."tenant_id" = cast($4::text as "pg_catalog"."text")) select null::int8 as total, count(*) as page_total, coalesce(json_agg(_j), '[]')::text as body
+              from pgrst_source
+            $1 = Text("id")
+            $2 = Text("t1")
+            $3 = Text("1")
+            $4 = Text("t1")
+        "#]],
+    );
+}
+
+#[test]
 fn many_to_one_embed() {
     check(
         "books",
@@ -637,5 +787,23 @@ fn singular_object() {
             $1 = Text("id")
             $2 = Text("1")
         "#]],
+    );
+}
+
+#[test]
+fn stripped_nulls() {
+    let body = |format| {
+        let statement = sql::render_read(&plan(READER, "tags", "select=id", None), format);
+        let sql = statement.sql;
+        let start = sql.find("as page_total, ").unwrap() + "as page_total, ".len();
+        sql[start..sql.rfind(" as body").unwrap()].to_owned()
+    };
+    assert_eq!(
+        body(Format::JsonStripNulls),
+        "coalesce(json_strip_nulls(json_agg(_j)), '[]')::text"
+    );
+    assert_eq!(
+        body(Format::ObjectStripNulls),
+        "json_strip_nulls(json_agg(_j) -> 0)::text"
     );
 }

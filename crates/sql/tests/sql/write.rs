@@ -38,7 +38,7 @@ fn verbatim() {
         &WriteTo::new(Method::Delete, "tags", "id=eq.3").plan(WRITER),
         Format::Json,
     );
-    expect![[r#"with pgrst_affected as (delete from "public"."tags" as t0 where t0."id" = cast($1::text as "pg_catalog"."int4") returning t0.*), pgrst_audit as (insert into gatehouse.audit_log (request_id, principal, role, tenant, client_addr, relation, operation, primary_keys, changed_columns, "values") select $2::text, $3::text, $4::text, $5::text, cast($6::text as inet), $7::text, $8::text, jsonb_agg(jsonb_build_object($9::text, t0."id")), $10::text[], null::jsonb from pgrst_affected t0 having count(*) > 0) select (select count(*) from pgrst_affected) as page_total, null::text as body, coalesce((select json_agg(json_build_object($11::text, t0."id")) from pgrst_affected t0), '[]')::text as keys"#]]
+    expect![[r#"with pgrst_affected as (delete from "public"."tags" as t0 where t0."id" = cast($1::text as "pg_catalog"."int4") returning t0.*), pgrst_audit as (insert into gatehouse.audit_log (request_id, principal, role, tenant, client_addr, relation, operation, primary_keys, changed_columns, "values") select $2::text, $3::text, $4::text, $5::text, cast($6::text as inet), $7::text, $8::text, jsonb_agg(jsonb_build_object($9::text, t0."id")), $10::text[], null::jsonb from pgrst_affected t0 having count(*) > 0) select (select count(*) from pgrst_affected) as page_total, null::text as body, coalesce((select json_agg(json_build_object($11::text, t0."id")) from pgrst_affected t0), '[]')::text as keys, null::int8 as inserted"#]]
         .assert_eq(&statement.sql);
 }
 
@@ -69,7 +69,7 @@ fn insert_one_writes_the_callers_tenant() {
                     from pgrst_affected t0
                     where not coalesce((t0."tenant_id" = cast($12::text as "pg_catalog"."text")), false)), 'GH130', 'the write would leave rows you cannot read') as ok)
             select (select count(*) from pgrst_affected) as page_total, null::text as body, coalesce((select json_agg(json_build_object($13::text, t0."id"))
-                  from pgrst_affected t0), '[]')::text as keys
+                  from pgrst_affected t0), '[]')::text as keys, null::int8 as inserted
               from pgrst_check
               where pgrst_check.ok
             $1 = Text("{\"Display \\\"Name\\\"\":\"Z\",\"born\":\"2000-01-01\",\"id\":10,\"mood\":\"meh\",\"name\":\"Zed\"}")
@@ -115,7 +115,7 @@ fn insert_many_reads_every_object() {
                             from "public"."authors" t1
                             where t0."author_id" = t1."id" and t1."tenant_id" = cast($13::text as "pg_catalog"."text")))), false)), 'GH130', 'the write would leave rows you cannot read') as ok)
             select (select count(*) from pgrst_affected) as page_total, null::text as body, coalesce((select json_agg(json_build_object($14::text, t0."id"))
-                  from pgrst_affected t0), '[]')::text as keys
+                  from pgrst_affected t0), '[]')::text as keys, null::int8 as inserted
               from pgrst_check
               where pgrst_check.ok
             $1 = Text("[{\"author_id\":1,\"id\":10,\"period\":\"[1,3)\",\"tags\":[\"x\",\"y\"],\"title\":\"A\"},{\"author_id\":2,\"id\":11,\"period\":null,\"tags\":[],\"title\":\"B\"}]")
@@ -158,7 +158,7 @@ fn insert_of_empty_objects_writes_defaults() {
             pgrst_check as (select gatehouse.check(not exists (select 1
                     from pgrst_affected t0
                     where not coalesce((t0."tenant_id" = cast($11::text as "pg_catalog"."text")), false)), 'GH130', 'the write would leave rows you cannot read') as ok)
-            select (select count(*) from pgrst_affected) as page_total, null::text as body, '[]'::text as keys
+            select (select count(*) from pgrst_affected) as page_total, null::text as body, '[]'::text as keys, null::int8 as inserted
               from pgrst_check
               where pgrst_check.ok
             $1 = Text("[{},{}]")
@@ -204,7 +204,11 @@ fn upsert_merge_updates_only_rows_the_guards_allow_and_checks_every_row_was_writ
                     from pgrst_affected) = (select count(*)
                     from pgrst_body), 'GH131', 'a conflicting row is not yours to update') as ok)
             select (select count(*) from pgrst_affected) as page_total, null::text as body, coalesce((select json_agg(json_build_object($14::text, t0."id"))
-                  from pgrst_affected t0), '[]')::text as keys
+                  from pgrst_affected t0), '[]')::text as keys, (select count(*)
+                from pgrst_affected t0
+                where not exists (select 1
+                  from "public"."authors" t1
+                  where t1."id" = t0."id")) as inserted
               from pgrst_check
               where pgrst_check.ok
             $1 = Text("[{\"id\":1,\"name\":\"Ann B\"},{\"id\":20,\"name\":\"New\"}]")
@@ -244,7 +248,7 @@ fn upsert_ignore_does_nothing_on_conflict() {
                 from pgrst_affected t0
                 having count(*) > 0)
             select (select count(*) from pgrst_affected) as page_total, null::text as body, coalesce((select json_agg(json_build_object($11::text, t0."id"))
-                  from pgrst_affected t0), '[]')::text as keys
+                  from pgrst_affected t0), '[]')::text as keys, null::int8 as inserted
             $1 = Text("[{\"id\":1,\"name\":\"x\"}]")
             $2 = Text("req-1")
             $3 = Text("user-1")
@@ -280,7 +284,11 @@ fn upsert_on_conflict_columns() {
                 from pgrst_affected t0
                 having count(*) > 0)
             select (select count(*) from pgrst_affected) as page_total, null::text as body, coalesce((select json_agg(json_build_object($11::text, t0."id"))
-                  from pgrst_affected t0), '[]')::text as keys
+                  from pgrst_affected t0), '[]')::text as keys, (select count(*)
+                from pgrst_affected t0
+                where not exists (select 1
+                  from "public"."tags" t1
+                  where t1."id" = t0."id")) as inserted
             $1 = Text("{\"id\":1,\"name\":\"x\"}")
             $2 = Text("req-1")
             $3 = Text("user-1")
@@ -323,7 +331,11 @@ fn put_filters_the_body_rows() {
                     from pgrst_affected) = (select count(*)
                     from pgrst_body), 'GH131', 'a conflicting row is not yours to update') as ok)
             select (select count(*) from pgrst_affected) as page_total, null::text as body, coalesce((select json_agg(json_build_object($15::text, t0."id"))
-                  from pgrst_affected t0), '[]')::text as keys
+                  from pgrst_affected t0), '[]')::text as keys, (select count(*)
+                from pgrst_affected t0
+                where not exists (select 1
+                  from "public"."authors" t1
+                  where t1."id" = t0."id")) as inserted
               from pgrst_check
               where pgrst_check.ok
             $1 = Text("{\"id\":5,\"name\":\"P\"}")
@@ -371,7 +383,7 @@ fn update_sets_the_first_object_on_the_filtered_guarded_rows() {
                             from "public"."authors" t1
                             where t0."author_id" = t1."id" and t1."tenant_id" = cast($14::text as "pg_catalog"."text")))), false)), 'GH130', 'the write would leave rows you cannot read') as ok)
             select (select count(*) from pgrst_affected) as page_total, null::text as body, coalesce((select json_agg(json_build_object($15::text, t0."id"))
-                  from pgrst_affected t0), '[]')::text as keys
+                  from pgrst_affected t0), '[]')::text as keys, null::int8 as inserted
               from pgrst_check
               where pgrst_check.ok
             $1 = Text("{\"price\":\"12.5\",\"title\":\"New\"}")
@@ -415,7 +427,7 @@ fn update_by_a_cross_tenant_writer_has_no_tenant_guard_or_check() {
                 from pgrst_affected t0
                 having count(*) > 0)
             select (select count(*) from pgrst_affected) as page_total, null::text as body, coalesce((select json_agg(json_build_object($11::text, t0."id"))
-                  from pgrst_affected t0), '[]')::text as keys
+                  from pgrst_affected t0), '[]')::text as keys, null::int8 as inserted
             $1 = Text("{\"title\":\"New\"}")
             $2 = Text("1")
             $3 = Text("req-1")
@@ -444,7 +456,7 @@ fn delete_with_filters_and_guards() {
                 from pgrst_affected t0
                 having count(*) > 0)
             select (select count(*) from pgrst_affected) as page_total, null::text as body, coalesce((select json_agg(json_build_object($13::text, t0."id"))
-                  from pgrst_affected t0), '[]')::text as keys
+                  from pgrst_affected t0), '[]')::text as keys, null::int8 as inserted
             $1 = Text("4")
             $2 = Text("F%")
             $3 = Text("t1")
@@ -488,7 +500,7 @@ fn encrypted_column_is_encrypted_and_the_row_filter_checked_and_values_audited()
                 from (select json_build_object($16::text, t1."id", $17::text, gatehouse.decrypt(t1."ssn", $18::text[], array[$19::text, $20::text]::text[], $21::text), $22::text, (select repeat('*', greatest(length(pgrst_m) - 4, 0)) || right(pgrst_m, 4)
                       from (select t1."phone"::text as pgrst_m) pgrst_mask)) as _j
                   from pgrst_affected t1) pgrst_source) as body, coalesce((select json_agg(json_build_object($23::text, t0."id"))
-                  from pgrst_affected t0), '[]')::text as keys
+                  from pgrst_affected t0), '[]')::text as keys, null::int8 as inserted
               from pgrst_check
               where pgrst_check.ok
             $1 = Text("{\"id\":10,\"name\":\"E\",\"phone\":\"555-0000\",\"ssn\":\"111-22-3333\"}")
@@ -541,7 +553,7 @@ fn update_of_a_row_filtered_table_is_guarded_and_checked() {
                     from pgrst_affected t0
                     where not coalesce((t0."tenant_id" = cast($14::text as "pg_catalog"."text") and t0."status" <> cast($15::text as "pg_catalog"."text")), false)), 'GH130', 'the write would leave rows you cannot read') as ok)
             select (select count(*) from pgrst_affected) as page_total, null::text as body, coalesce((select json_agg(json_build_object($16::text, t0."id"))
-                  from pgrst_affected t0), '[]')::text as keys
+                  from pgrst_affected t0), '[]')::text as keys, null::int8 as inserted
               from pgrst_check
               where pgrst_check.ok
             $1 = Text("{\"status\":\"archived\"}")
@@ -602,7 +614,7 @@ fn representation_with_an_embed_correlates_on_the_affected_rows() {
                         join "public"."book_tags" j4 on j4."tag_id" = t4."id"
                         where t2."id" = j4."book_id" and j4."tenant_id" = cast($21::text as "pg_catalog"."text")) s4)) as _j
                   from pgrst_affected t2) pgrst_source) as body, coalesce((select json_agg(json_build_object($22::text, t0."id"))
-                  from pgrst_affected t0), '[]')::text as keys
+                  from pgrst_affected t0), '[]')::text as keys, null::int8 as inserted
               from pgrst_check
               where pgrst_check.ok
             $1 = Text("{\"author_id\":1,\"id\":12,\"title\":\"C\"}")
@@ -664,7 +676,7 @@ fn representation_with_a_spread_embed() {
                     from "public"."authors" t3
                     where t2."author_id" = t3."id" and t3."tenant_id" = cast($17::text as "pg_catalog"."text")
                     limit 1) l3 on true) pgrst_source) as body, coalesce((select json_agg(json_build_object($18::text, t0."id"))
-                  from pgrst_affected t0), '[]')::text as keys
+                  from pgrst_affected t0), '[]')::text as keys, null::int8 as inserted
               from pgrst_check
               where pgrst_check.ok
             $1 = Text("{\"title\":\"T\"}")
@@ -711,7 +723,7 @@ fn representation_as_csv_and_as_object() {
                       from unnest(array[(t1."id")::text, (t1."name")::text]::text[]) with ordinality _f(_v, _n)
                       order by _n), ',') as _line
                   from pgrst_affected t1) pgrst_source) as body, coalesce((select json_agg(json_build_object($13::text, t0."id"))
-                  from pgrst_affected t0), '[]')::text as keys
+                  from pgrst_affected t0), '[]')::text as keys, null::int8 as inserted
             $1 = Text("3")
             $2 = Text("req-1")
             $3 = Text("user-1")
@@ -732,31 +744,31 @@ fn representation_as_csv_and_as_object() {
         write,
         Format::Object,
         expect![[r#"
-        with pgrst_affected as (delete
-            from "public"."tags" as t0
-            where t0."id" = cast($1::text as "pg_catalog"."int4")
-            returning t0.*),
-        pgrst_audit as (insert into gatehouse.audit_log (request_id, principal, role, tenant, client_addr, relation, operation, primary_keys, changed_columns, "values") select $2::text, $3::text, $4::text, $5::text, cast($6::text as inet), $7::text, $8::text, jsonb_agg(jsonb_build_object($9::text, t0."id")), $10::text[], null::jsonb
-            from pgrst_affected t0
-            having count(*) > 0)
-        select (select count(*) from pgrst_affected) as page_total, (select (json_agg(_j) -> 0)::text
-            from (select json_build_object($11::text, t1."id", $12::text, t1."name") as _j
-              from pgrst_affected t1) pgrst_source) as body, coalesce((select json_agg(json_build_object($13::text, t0."id"))
-              from pgrst_affected t0), '[]')::text as keys
-        $1 = Text("3")
-        $2 = Text("req-1")
-        $3 = Text("user-1")
-        $4 = Text("writer")
-        $5 = Text("t1")
-        $6 = Text("203.0.113.7")
-        $7 = Text("public.tags")
-        $8 = Text("delete")
-        $9 = Text("id")
-        $10 = TextArray([])
-        $11 = Text("id")
-        $12 = Text("name")
-        $13 = Text("id")
-    "#]],
+            with pgrst_affected as (delete
+                from "public"."tags" as t0
+                where t0."id" = cast($1::text as "pg_catalog"."int4")
+                returning t0.*),
+            pgrst_audit as (insert into gatehouse.audit_log (request_id, principal, role, tenant, client_addr, relation, operation, primary_keys, changed_columns, "values") select $2::text, $3::text, $4::text, $5::text, cast($6::text as inet), $7::text, $8::text, jsonb_agg(jsonb_build_object($9::text, t0."id")), $10::text[], null::jsonb
+                from pgrst_affected t0
+                having count(*) > 0)
+            select (select count(*) from pgrst_affected) as page_total, (select (json_agg(_j) -> 0)::text
+                from (select json_build_object($11::text, t1."id", $12::text, t1."name") as _j
+                  from pgrst_affected t1) pgrst_source) as body, coalesce((select json_agg(json_build_object($13::text, t0."id"))
+                  from pgrst_affected t0), '[]')::text as keys, null::int8 as inserted
+            $1 = Text("3")
+            $2 = Text("req-1")
+            $3 = Text("user-1")
+            $4 = Text("writer")
+            $5 = Text("t1")
+            $6 = Text("203.0.113.7")
+            $7 = Text("public.tags")
+            $8 = Text("delete")
+            $9 = Text("id")
+            $10 = TextArray([])
+            $11 = Text("id")
+            $12 = Text("name")
+            $13 = Text("id")
+        "#]],
     );
 }
 
@@ -775,7 +787,7 @@ fn max_affected_is_checked() {
             pgrst_check as (select gatehouse.check((select count(*)
                     from pgrst_affected) <= cast($12::text as int8), 'GH132', 'Query result exceeds max-affected preference constraint') as ok)
             select (select count(*) from pgrst_affected) as page_total, null::text as body, coalesce((select json_agg(json_build_object($13::text, t0."id"))
-                  from pgrst_affected t0), '[]')::text as keys
+                  from pgrst_affected t0), '[]')::text as keys, null::int8 as inserted
               from pgrst_check
               where pgrst_check.ok
             $1 = Text("0")
@@ -815,7 +827,7 @@ fn a_table_without_primary_key_returns_no_keys() {
             pgrst_check as (select gatehouse.check(not exists (select 1
                     from pgrst_affected t0
                     where not coalesce((t0."tenant_id" = cast($11::text as "pg_catalog"."text")), false)), 'GH130', 'the write would leave rows you cannot read') as ok)
-            select (select count(*) from pgrst_affected) as page_total, null::text as body, '[]'::text as keys
+            select (select count(*) from pgrst_affected) as page_total, null::text as body, '[]'::text as keys, null::int8 as inserted
               from pgrst_check
               where pgrst_check.ok
             $1 = Text("{\"what\":\"x\"}")
@@ -852,7 +864,7 @@ fn an_empty_array_patch_updates_nothing() {
                 from pgrst_affected t0
                 having count(*) > 0)
             select (select count(*) from pgrst_affected) as page_total, null::text as body, coalesce((select json_agg(json_build_object($11::text, t0."id"))
-                  from pgrst_affected t0), '[]')::text as keys
+                  from pgrst_affected t0), '[]')::text as keys, null::int8 as inserted
             $1 = Text("[]")
             $2 = Text("req-1")
             $3 = Text("user-1")
@@ -898,7 +910,11 @@ fn a_merge_with_nothing_to_set_sets_the_key_to_itself() {
                     from pgrst_affected) = (select count(*)
                     from pgrst_body), 'GH131', 'a conflicting row is not yours to update') as ok)
             select (select count(*) from pgrst_affected) as page_total, null::text as body, coalesce((select json_agg(json_build_object($18::text, t0."book_id", $19::text, t0."tag_id"))
-                  from pgrst_affected t0), '[]')::text as keys
+                  from pgrst_affected t0), '[]')::text as keys, (select count(*)
+                from pgrst_affected t0
+                where not exists (select 1
+                  from "public"."book_tags" t2
+                  where t2."book_id" = t0."book_id" and t2."tag_id" = t0."tag_id")) as inserted
               from pgrst_check
               where pgrst_check.ok
             $1 = Text("{\"book_id\":1,\"tag_id\":2}")

@@ -18,6 +18,7 @@ struct Written {
     page_total: i64,
     body: Option<String>,
     keys: Option<String>,
+    inserted: Option<i64>,
 }
 
 impl Written {
@@ -77,11 +78,12 @@ impl Db {
             .await
             .unwrap_or_else(|e| panic!("prepare {}: {}", statement.sql, pg::describe(&e)));
         let row = self.app.query_one(&prepared, &refs).await?;
-        assert_eq!(row.columns().len(), 3);
+        assert_eq!(row.columns().len(), 4);
         Ok(Written {
             page_total: row.get("page_total"),
             body: row.get("body"),
             keys: row.get("keys"),
+            inserted: row.get("inserted"),
         })
     }
 
@@ -243,7 +245,7 @@ async fn each_kind_of_write_changes_the_table_as_asked() {
         "t2's book"
     );
 
-    // Upsert, merge: one row updated, one inserted.
+    // Upsert, merge: one row updated, one inserted; `inserted` counts the latter.
     let written = db
         .write(
             WRITER,
@@ -254,8 +256,8 @@ async fn each_kind_of_write_changes_the_table_as_asked() {
         )
         .await;
     assert_eq!(
-        (written.page_total, written.keys()),
-        (2, json!([{"id": 1}, {"id": 20}]))
+        (written.page_total, written.keys(), written.inserted),
+        (2, json!([{"id": 1}, {"id": 20}]), Some(1))
     );
     let authors = db.table("authors").await;
     assert_eq!(row(&authors, 1).unwrap()["name"], json!("Ann B"));
@@ -273,7 +275,7 @@ async fn each_kind_of_write_changes_the_table_as_asked() {
     );
 
     // PUT: insert, then update.
-    for name in ["P", "Q"] {
+    for (name, inserted) in [("P", true), ("Q", false)] {
         let written = db
             .write(
                 WRITER,
@@ -282,6 +284,8 @@ async fn each_kind_of_write_changes_the_table_as_asked() {
             )
             .await;
         assert_eq!(written.page_total, 1);
+        assert_eq!(written.keys(), json!([{"id": 30}]));
+        assert_eq!(written.inserted, Some(i64::from(inserted)));
         assert_eq!(
             row(&db.table("authors").await, 30).unwrap()["name"],
             json!(name)
@@ -290,7 +294,7 @@ async fn each_kind_of_write_changes_the_table_as_asked() {
 
     // A merge with nothing but the key to set (a junction row): an existing row is "updated"
     // to itself (affected, under the guards), a new one inserted.
-    for (book, tag) in [(1, 1), (3, 1)] {
+    for (book, tag, inserted) in [(1, 1, false), (3, 1, true)] {
         let query = format!("book_id=eq.{book}&tag_id=eq.{tag}");
         let written = db
             .write(
@@ -300,8 +304,12 @@ async fn each_kind_of_write_changes_the_table_as_asked() {
             )
             .await;
         assert_eq!(
-            (written.page_total, written.keys()),
-            (1, json!([{"book_id": book, "tag_id": tag}]))
+            (written.page_total, written.keys(), written.inserted),
+            (
+                1,
+                json!([{"book_id": book, "tag_id": tag}]),
+                Some(i64::from(inserted))
+            )
         );
     }
     // t2's junction row (4, 3): not the writer's to touch.
