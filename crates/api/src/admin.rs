@@ -18,12 +18,13 @@ async fn live() -> HttpResponse {
 
 async fn ready(state: web::Data<AppState>) -> HttpResponse {
     let relations = state.catalog().relations().len();
-    let database = match state.connection().await {
+    // The shared pool: the admin port's thread opens no request pools of its own.
+    let database = match state.pool.get().await {
         Ok(client) => client
             .simple_query("select 1")
             .await
             .map_err(|err| pg::describe(&err)),
-        Err(err) => Err(err.to_string()),
+        Err(err) => Err(pg::describe(&err)),
     };
     match database {
         Ok(_) => HttpResponse::Ok().json(serde_json::json!({
