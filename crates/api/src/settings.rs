@@ -328,7 +328,6 @@ impl TryFrom<Raw> for Settings {
                 .unwrap_or(defaults.recycle_timeout),
             statement_timeout: Some(statement_timeout),
             read_only_by_default: true,
-            local: false,
         };
         let schemas = match raw.schemas {
             None => vec!["public".to_owned()],

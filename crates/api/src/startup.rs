@@ -166,7 +166,6 @@ impl Application {
         let workers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
         let worker_pool_options = pg::PoolOptions {
             max_size: settings.database.pool.max_size.div_ceil(workers),
-            local: true,
             ..settings.database.pool.clone()
         };
         // The replica's options are checked now (certificate files), not at the first read.

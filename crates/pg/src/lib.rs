@@ -88,10 +88,6 @@ pub struct PoolOptions {
     /// `default_transaction_read_only = on` for every pooled connection: a statement sent
     /// alone runs read-only, and a write must begin its transaction `read write`.
     pub read_only_by_default: bool,
-    /// Drive each connection's I/O on the current thread's `LocalSet` (`spawn_local`), beside
-    /// the tasks of the thread that opened it, instead of as a task of the runtime. For pools
-    /// used only from one thread that runs a `LocalSet` (an actix worker).
-    pub local: bool,
 }
 
 impl Default for PoolOptions {
@@ -103,7 +99,6 @@ impl Default for PoolOptions {
             recycle_timeout: Duration::from_secs(2),
             statement_timeout: None,
             read_only_by_default: false,
-            local: false,
         }
     }
 }
@@ -128,14 +123,13 @@ pub fn pool(opts: &ConnectOptions, pool: &PoolOptions) -> Result<Pool, Error> {
     if !session.is_empty() {
         config.options(session.join(" "));
     }
-    let manager_config = deadpool_postgres::ManagerConfig {
-        recycling_method: deadpool_postgres::RecyclingMethod::Fast,
-    };
-    let manager = if pool.local {
-        deadpool_postgres::Manager::from_connect(config, LocalConnect { tls }, manager_config)
-    } else {
-        deadpool_postgres::Manager::from_config(config, tls, manager_config)
-    };
+    let manager = deadpool_postgres::Manager::from_config(
+        config,
+        tls,
+        deadpool_postgres::ManagerConfig {
+            recycling_method: deadpool_postgres::RecyclingMethod::Fast,
+        },
+    );
     Pool::builder(manager)
         .max_size(pool.max_size)
         .wait_timeout(Some(pool.wait_timeout))
@@ -144,33 +138,6 @@ pub fn pool(opts: &ConnectOptions, pool: &PoolOptions) -> Result<Pool, Error> {
         .runtime(deadpool_postgres::Runtime::Tokio1)
         .build()
         .map_err(|source| Error::BuildPool { source })
-}
-
-/// Opens connections whose I/O runs on the current thread's `LocalSet` ([`PoolOptions::local`]).
-struct LocalConnect {
-    tls: MakeRustlsConnect,
-}
-
-impl deadpool_postgres::Connect for LocalConnect {
-    fn connect(
-        &self,
-        pg_config: &tokio_postgres::Config,
-    ) -> futures_util::future::BoxFuture<
-        '_,
-        Result<(tokio_postgres::Client, tokio::task::JoinHandle<()>), tokio_postgres::Error>,
-    > {
-        let tls = self.tls.clone();
-        let pg_config = pg_config.clone();
-        Box::pin(async move {
-            let (client, connection) = pg_config.connect(tls).await?;
-            let task = tokio::task::spawn_local(async move {
-                if let Err(err) = connection.await {
-                    tracing::debug!(error = %describe(&err), "database connection ended");
-                }
-            });
-            Ok((client, task))
-        })
-    }
 }
 
 /// The TLS state of a session, from `pg_stat_ssl` (for `gatehouse doctor`).

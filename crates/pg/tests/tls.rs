@@ -452,41 +452,6 @@ async fn pooled_connections_open_read_only_and_with_the_statement_timeout() {
 }
 
 #[tokio::test]
-async fn a_local_pool_drives_its_connections_on_the_local_set() {
-    let db = TestDatabase::new().await;
-    let pool = pg::pool(
-        &db.app_options(),
-        &PoolOptions {
-            max_size: 2,
-            local: true,
-            ..PoolOptions::default()
-        },
-    )
-    .expect("build pool");
-    let local = tokio::task::LocalSet::new();
-    let kept = local
-        .run_until(async {
-            for _ in 0..3 {
-                let client = pool.get().await.expect("connection");
-                let one: i32 = client
-                    .query_one("select 1", &[])
-                    .await
-                    .expect("query")
-                    .get(0);
-                assert_eq!(one, 1);
-            }
-            pool.get().await.expect("connection")
-        })
-        .await;
-    assert_eq!(pool.status().size, 1, "the connection was reused");
-    assert!(!kept.is_closed());
-    // Its I/O task belonged to the LocalSet: gone with it (a runtime task would live on).
-    drop(local);
-    tokio::task::yield_now().await;
-    assert!(kept.is_closed());
-}
-
-#[tokio::test]
 async fn pool_reports_certificate_errors_at_get() {
     let db = TestDatabase::new().await;
     let other = other_ca("pool");
