@@ -18,13 +18,12 @@ async fn live() -> HttpResponse {
 
 async fn ready(state: web::Data<AppState>) -> HttpResponse {
     let relations = state.catalog().relations().len();
-    // The shared pool: the admin port's thread opens no request pools of its own.
-    let database = match state.pool.get().await {
+    let database = match state.connection().await {
         Ok(client) => client
             .simple_query("select 1")
             .await
             .map_err(|err| pg::describe(&err)),
-        Err(err) => Err(pg::describe(&err)),
+        Err(err) => Err(err.to_string()),
     };
     match database {
         Ok(_) => HttpResponse::Ok().json(serde_json::json!({

@@ -292,10 +292,7 @@ impl Gate {
                     }
                     self.failed_by_key.give_back(&id, instant);
                 };
-                match keys
-                    .check(state.primary_pool()?, candidate, now, instant)
-                    .await
-                {
+                match keys.check(&state.pool, candidate, now, instant).await {
                     Ok(record) => {
                         give_back();
                         record

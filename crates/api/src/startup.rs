@@ -6,40 +6,17 @@ use std::sync::{Arc, RwLock};
 
 use actix_web::dev::Server;
 use actix_web::{App, HttpServer, web};
-use thread_local::ThreadLocal;
 
 use crate::admin;
 use crate::error::ApiError;
 use crate::settings::Settings;
 
-/// Connections of the pool for startup and background work.
-const SHARED_POOL_SIZE: usize = 2;
-
-/// One worker thread's pools.
-#[derive(Debug)]
-struct WorkerPools {
-    primary: deadpool_postgres::Pool,
-    /// When `GATEHOUSE_READ_DATABASE_URL` is set.
-    replica: Option<deadpool_postgres::Pool>,
-}
-
-async fn checkout(pool: &deadpool_postgres::Pool) -> Result<deadpool_postgres::Object, ApiError> {
-    pool.get().await.map_err(|err| ApiError::Unavailable {
-        detail: pg::describe(&err),
-    })
-}
-
 /// What every request handler shares.
 #[derive(Debug)]
 pub struct AppState {
-    /// For startup and background work (the catalog, API-key usage writes, the admin port).
     pub pool: deadpool_postgres::Pool,
-    /// Requests' connections: each API worker thread has pools of its own, opened on first use
-    /// on that thread, so a connection's I/O task runs on the thread of the requests that use
-    /// it and a request never hops between threads to reach the database.
-    worker_pools: ThreadLocal<WorkerPools>,
-    /// Each worker's share of `GATEHOUSE_POOL_SIZE`.
-    worker_pool_options: pg::PoolOptions,
+    /// The replica for reads, when `GATEHOUSE_READ_DATABASE_URL` is set.
+    pub read_pool: Option<deadpool_postgres::Pool>,
     pub settings: Settings,
     pub policy: policy::PolicyFile,
     pub environment: policy::Environment,
@@ -58,40 +35,19 @@ impl AppState {
         }
     }
 
-    /// This thread's pools (made on first use).
-    fn worker_pools(&self) -> Result<&WorkerPools, ApiError> {
-        self.worker_pools.get_or_try(|| {
-            let database = &self.settings.database;
-            let options = &self.worker_pool_options;
-            let unavailable = |err: pg::Error| ApiError::Unavailable {
-                detail: pg::describe(&err),
-            };
-            Ok(WorkerPools {
-                primary: pg::pool(&database.primary, options).map_err(unavailable)?,
-                replica: database
-                    .replica
-                    .as_ref()
-                    .map(|replica| pg::pool(replica, options))
-                    .transpose()
-                    .map_err(unavailable)?,
-            })
+    /// A pooled connection, or 503 when none can be had in time.
+    pub async fn connection(&self) -> Result<deadpool_postgres::Object, ApiError> {
+        self.pool.get().await.map_err(|err| ApiError::Unavailable {
+            detail: pg::describe(&err),
         })
     }
 
-    /// This thread's pool of the primary.
-    pub fn primary_pool(&self) -> Result<&deadpool_postgres::Pool, ApiError> {
-        Ok(&self.worker_pools()?.primary)
-    }
-
-    /// A pooled connection to the primary, or 503 when none can be had in time.
-    pub async fn connection(&self) -> Result<deadpool_postgres::Object, ApiError> {
-        checkout(self.primary_pool()?).await
-    }
-
-    /// A connection for a read: the replica's when there is one.
+    /// A connection for a read: the replica's pool when there is one.
     pub async fn read_connection(&self) -> Result<deadpool_postgres::Object, ApiError> {
-        let pools = self.worker_pools()?;
-        checkout(pools.replica.as_ref().unwrap_or(&pools.primary)).await
+        let pool = self.read_pool.as_ref().unwrap_or(&self.pool);
+        pool.get().await.map_err(|err| ApiError::Unavailable {
+            detail: pg::describe(&err),
+        })
     }
 
     /// The request's principal, from its credentials (before any database work).
@@ -153,26 +109,15 @@ pub struct Application {
 impl Application {
     /// Connects to the database, loads the schema and binds both listeners.
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
-        // Requests use each worker's own pools (`AppState::worker_pools`); this one serves
-        // startup and background work, which needs few connections.
-        let pool = pg::pool(
-            &settings.database.primary,
-            &pg::PoolOptions {
-                max_size: SHARED_POOL_SIZE,
-                ..settings.database.pool.clone()
-            },
-        )
-        .map_err(|err| StartupError::Pool(pg::describe(&err)))?;
-        let workers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-        let worker_pool_options = pg::PoolOptions {
-            max_size: settings.database.pool.max_size.div_ceil(workers),
-            ..settings.database.pool.clone()
-        };
-        // The replica's options are checked now (certificate files), not at the first read.
-        if let Some(replica) = &settings.database.replica {
-            pg::pool(replica, &worker_pool_options)
-                .map_err(|err| StartupError::Pool(pg::describe(&err)))?;
-        }
+        let pool = pg::pool(&settings.database.primary, &settings.database.pool)
+            .map_err(|err| StartupError::Pool(pg::describe(&err)))?;
+        let read_pool = settings
+            .database
+            .replica
+            .as_ref()
+            .map(|replica| pg::pool(replica, &settings.database.pool))
+            .transpose()
+            .map_err(|err| StartupError::Pool(pg::describe(&err)))?;
         {
             let client = pool
                 .get()
@@ -202,8 +147,7 @@ impl Application {
         gate.start(&settings.database.primary, &pool);
         let state = web::Data::new(AppState {
             pool,
-            worker_pools: ThreadLocal::new(),
-            worker_pool_options,
+            read_pool,
             policy,
             environment,
             authenticator,
@@ -233,7 +177,6 @@ impl Application {
                 )
                 .default_service(web::to(not_found))
         })
-        .workers(workers)
         .listen(api_listener)
         .map_err(|source| StartupError::Listen {
             address: api_address,
