@@ -7,11 +7,10 @@
 # builds, each into D/bin/NAME:
 #
 #   as-is         the code as committed
-#   fast-recycle  deadpool RecyclingMethod::Fast instead of Verified (crates/pg/src/lib.rs)
-#   fast-noset    fast-recycle, and no set_config select in the read flight (crates/api/src/db.rs)
-#   fast-notx     fast-recycle, and the statement sent alone: no begin/set_config/commit
-#                 (writes lose their transaction too: a benchmark build, nothing more)
-#   fast-1worker  fast-recycle, and one actix worker for the API (crates/api/src/startup.rs)
+#   1worker       one actix worker for the API (crates/api/src/startup.rs)
+#
+# (The levers measured before, Fast recycling and the statement sent alone where nothing reads
+# the settings, are in the code now: bench/RESULTS.md "Read path".)
 #
 # then prints the run.sh command comparing them. A patch that no longer applies (the code it
 # edits has changed) stops the script with the file it expected to edit.
@@ -48,27 +47,8 @@ def edit(path, old, new):
         sys.exit(f"levers.sh: {path} no longer has the code this lever edits:\n{old}")
     open(path, 'w').write(text.replace(old, new))
 
-NOTHING = 'async {{ let _ = {}; Ok::<(), tokio_postgres::Error>(()) }}'
 for lever in sys.argv[1:]:
-    if lever == 'fast':
-        edit('crates/pg/src/lib.rs',
-             'recycling_method: deadpool_postgres::RecyclingMethod::Verified,',
-             'recycling_method: deadpool_postgres::RecyclingMethod::Fast,')
-    elif lever == 'noset':
-        edit('crates/api/src/db.rs',
-             'let set = client.query_one(&setup, &setting_refs);',
-             'let set = ' + NOTHING.format('(&setup, &setting_refs)') + ';')
-    elif lever == 'notx':
-        edit('crates/api/src/db.rs',
-             'let set = client.query_one(&setup, &setting_refs);',
-             'let set = ' + NOTHING.format('(&setup, &setting_refs)') + ';')
-        edit('crates/api/src/db.rs',
-             'let begun = client.batch_execute(begin);',
-             'let begun = ' + NOTHING.format('begin') + ';')
-        edit('crates/api/src/db.rs',
-             'let ended = client.batch_execute(end);',
-             'let ended = ' + NOTHING.format('end') + ';')
-    elif lever == 'oneworker':
+    if lever == 'oneworker':
         edit('crates/api/src/startup.rs', '''                .default_service(web::to(not_found))
         })
         .listen(api_listener)''', '''                .default_service(web::to(not_found))
@@ -88,14 +68,11 @@ build() { # name lever...
     cp "$CARGO_TARGET_DIR/release/gatehouse" "$DIR/bin/$name"
 }
 build as-is
-build fast-recycle fast
-build fast-noset fast noset
-build fast-notx fast notx
-build fast-1worker fast oneworker
+build 1worker oneworker
 restore
 echo "built $(git -C "$OLDPWD" rev-parse --short HEAD 2>/dev/null || echo HEAD) into $DIR/bin; compare them with:"
 args=""
-for name in as-is fast-recycle fast-noset fast-notx fast-1worker; do
+for name in as-is 1worker; do
     args="$args --variant $name=$DIR/bin/$name"
 done
 echo "  bench/read/run.sh --rounds 3$args"

@@ -18,7 +18,9 @@
 #    turn, each with pool N (default 8) on its own port, anonymous reads (no token), and for the
 #    first variant one JWT run of the first scenario.
 # 5. Per round and scenario, back to back: pgbench on the statement alone (the ceiling),
-#    pgbench on Gatehouse's whole pipelined flight (begin, set_config, statement, commit), then
+#    pgbench on the flight of a read that carries the settings (begin, set_config, statement,
+#    commit, pipelined; the benchmark's plain tables need none, so Gatehouse sends the
+#    statement alone), then
 #    wrk on each variant. pgbench: -n -M prepared -c POOL -j 2 -T S as the app role over TLS;
 #    wrk: -t2 -c CONNECTIONS (default 16) -d S. CPU time of the load tool, the cluster and the
 #    server is read from /proc around each run. Raw figures: D/read/raw.tsv.
