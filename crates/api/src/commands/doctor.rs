@@ -54,6 +54,11 @@ impl fmt::Display for Finding {
     }
 }
 
+/// `name` as a quoted SQL identifier: in double quotes, each double quote doubled.
+fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
 fn ok(what: String) -> Finding {
     Finding {
         severity: Severity::Ok,
@@ -73,7 +78,8 @@ fn problem(severity: Severity, what: String, fix: String) -> Finding {
 /// Judges the facts. Pure.
 pub fn findings(facts: &Facts) -> Vec<Finding> {
     let mut out = Vec::new();
-    let role = &facts.role;
+    // As SQL writes it: the advice is pasted into psql, whatever the role is called.
+    let role = quote_ident(&facts.role);
     match &facts.tls {
         Some(tls) if tls.ssl => out.push(ok(format!(
             "TLS {} with {} ({} bits)",
@@ -103,44 +109,46 @@ pub fn findings(facts: &Facts) -> Vec<Finding> {
             facts.superuser,
             Severity::Critical,
             "is a superuser: it bypasses every privilege and row-level security policy",
-            format!("connect as a dedicated role: ALTER ROLE \"{role}\" NOSUPERUSER"),
+            format!("connect as a dedicated role: ALTER ROLE {role} NOSUPERUSER"),
         ),
         (
             facts.bypass_rls,
             Severity::Critical,
             "has BYPASSRLS: row-level security does not apply to it",
-            format!("ALTER ROLE \"{role}\" NOBYPASSRLS"),
+            format!("ALTER ROLE {role} NOBYPASSRLS"),
         ),
         (
             facts.create_role,
             Severity::Warning,
             "has CREATEROLE: it can create roles and grant itself their rights",
-            format!("ALTER ROLE \"{role}\" NOCREATEROLE"),
+            format!("ALTER ROLE {role} NOCREATEROLE"),
         ),
         (
             facts.create_db,
             Severity::Warning,
             "has CREATEDB",
-            format!("ALTER ROLE \"{role}\" NOCREATEDB"),
+            format!("ALTER ROLE {role} NOCREATEDB"),
         ),
     ];
     for (present, severity, what, fix) in powers {
         if present {
-            out.push(problem(severity, format!("role \"{role}\" {what}"), fix));
+            out.push(problem(severity, format!("role {role} {what}"), fix));
         }
     }
     for member in &facts.server_file_roles {
         out.push(problem(
             Severity::Critical,
-            format!("role \"{role}\" is a member of {member}: it can reach the server's files or programs"),
-            format!("REVOKE {member} FROM \"{role}\""),
+            format!(
+                "role {role} is a member of {member}: it can reach the server's files or programs"
+            ),
+            format!("REVOKE {} FROM {role}", quote_ident(member)),
         ));
     }
     if !facts.owned_relations.is_empty() {
         out.push(problem(
             Severity::Critical,
             format!(
-                "role \"{role}\" owns exposed relations ({}): owners bypass row-level security and can change the schema",
+                "role {role} owns exposed relations ({}): owners bypass row-level security and can change the schema",
                 facts.owned_relations.join(", ")
             ),
             "let a separate role own the schema and GRANT the API role only SELECT, INSERT, \
@@ -165,7 +173,7 @@ pub fn findings(facts: &Facts) -> Vec<Finding> {
         && facts.owned_relations.is_empty()
     {
         out.push(ok(format!(
-            "role \"{role}\" has no dangerous powers and owns no exposed relation"
+            "role {role} has no dangerous powers and owns no exposed relation"
         )));
     }
     out
@@ -254,6 +262,30 @@ mod tests {
 
     fn severities(facts: &Facts) -> Vec<Severity> {
         findings(facts).iter().map(|f| f.severity).collect()
+    }
+
+    #[test]
+    fn fixes_quote_the_role_as_sql_does() {
+        let facts = Facts {
+            role: r#"we"ird"#.to_owned(),
+            superuser: true,
+            server_file_roles: vec!["pg_read_server_files".to_owned()],
+            ..least_privilege()
+        };
+        let fixes: Vec<String> = findings(&facts)
+            .into_iter()
+            .filter_map(|finding| finding.fix)
+            .collect();
+        assert!(
+            fixes.contains(
+                &r#"connect as a dedicated role: ALTER ROLE "we""ird" NOSUPERUSER"#.to_owned()
+            ),
+            "{fixes:?}"
+        );
+        assert!(
+            fixes.contains(&r#"REVOKE "pg_read_server_files" FROM "we""ird""#.to_owned()),
+            "{fixes:?}"
+        );
     }
 
     #[test]
