@@ -85,7 +85,8 @@ pub(crate) fn bind(params: &[sql::Param]) -> (Vec<Type>, Vec<Box<dyn ToSql + Syn
         .unzip()
 }
 
-fn as_refs(values: &[Box<dyn ToSql + Sync + Send>]) -> Vec<&(dyn ToSql + Sync)> {
+/// The bound values (from [`bind`]) as tokio-postgres's query methods take them.
+pub(crate) fn as_refs(values: &[Box<dyn ToSql + Sync + Send>]) -> Vec<&(dyn ToSql + Sync)> {
     values
         .iter()
         .map(|v| v.as_ref() as &(dyn ToSql + Sync))

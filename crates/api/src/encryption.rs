@@ -4,8 +4,6 @@
 //! The SQL of both is fixed text or rendered by `sql` (`render_reencrypt`); keys travel only as
 //! bind parameters, never in `set_config`, a log line or an error message.
 
-use tokio_postgres::types::ToSql;
-
 /// Whether pgcrypto is installed in the connected database.
 const PGCRYPTO_INSTALLED: &str =
     "select exists (select 1 from pg_catalog.pg_extension where extname = 'pgcrypto')";
@@ -101,10 +99,7 @@ pub async fn reencrypt_batch(
 ) -> Result<Batch, tokio_postgres::Error> {
     let statement = sql::render_reencrypt(plan, batch, after);
     let (types, values) = crate::db::bind(&statement.params);
-    let refs: Vec<&(dyn ToSql + Sync)> = values
-        .iter()
-        .map(|value| value.as_ref() as &(dyn ToSql + Sync))
-        .collect();
+    let refs = crate::db::as_refs(&values);
     let tx = client.transaction().await?;
     tx.execute(CROSS_TENANT, &[]).await?;
     let prepared = tx.prepare_typed(&statement.sql, &types).await?;

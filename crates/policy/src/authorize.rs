@@ -383,7 +383,7 @@ impl<'a> Resolver<'a> {
         let limit = min_option(window.limit, cap);
 
         Ok(Node {
-            table: table(relation, self.file),
+            table: Table::of(relation, self.file),
             outputs,
             filters,
             guards: self.guards(written, relation, rights)?,
@@ -620,7 +620,7 @@ impl<'a> Resolver<'a> {
             } => {
                 let (junction_relation, junction_rights) = self.visible(junction)?;
                 Link::Junction {
-                    junction: table(junction_relation, self.file),
+                    junction: Table::of(junction_relation, self.file),
                     parent_pairs: source_columns
                         .iter()
                         .map(|p| (Ident::from_catalog(&p.from), Ident::from_catalog(&p.to)))
@@ -1064,10 +1064,6 @@ fn cast_type(written: &str) -> Result<TypeName, Error> {
         }
     };
     Ok(TypeName::Builtin(builtin))
-}
-
-fn table(relation: &Relation, file: &PolicyFile) -> Table {
-    Table::of(relation, file)
 }
 
 /// Rights for resolving the policy's own row filter: every column visible (a row filter may use

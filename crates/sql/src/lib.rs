@@ -46,6 +46,7 @@ pub use read::{render_count_plan, render_read};
 pub use reencrypt::render_reencrypt;
 pub use rls::rls_script;
 pub use write::{render_write, sqlstate};
+pub use writer::quoted_ident;
 
 /// One statement: SQL text and its parameters, `$1` being `params[0]`.
 ///

@@ -134,6 +134,15 @@ impl Writer {
     }
 }
 
+/// `"name"` with every `"` doubled: PostgreSQL's quoted identifier, for SQL text shown to an
+/// operator and never run by Gatehouse (`gatehouse doctor`'s advice). Statements Gatehouse runs
+/// take identifiers only from the catalog, through `Writer::ident`.
+pub fn quoted_ident(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 2);
+    quote_ident(&mut out, name);
+    out
+}
+
 /// `"name"` with every `"` doubled: PostgreSQL's quoted identifier.
 fn quote_ident(out: &mut String, name: &str) {
     out.push('"');

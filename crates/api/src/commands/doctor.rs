@@ -54,11 +54,6 @@ impl fmt::Display for Finding {
     }
 }
 
-/// `name` as a quoted SQL identifier: in double quotes, each double quote doubled.
-fn quote_ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
-
 fn ok(what: String) -> Finding {
     Finding {
         severity: Severity::Ok,
@@ -79,7 +74,7 @@ fn problem(severity: Severity, what: String, fix: String) -> Finding {
 pub fn findings(facts: &Facts) -> Vec<Finding> {
     let mut out = Vec::new();
     // As SQL writes it: the advice is pasted into psql, whatever the role is called.
-    let role = quote_ident(&facts.role);
+    let role = sql::quoted_ident(&facts.role);
     match &facts.tls {
         Some(tls) if tls.ssl => out.push(ok(format!(
             "TLS {} with {} ({} bits)",
@@ -141,7 +136,7 @@ pub fn findings(facts: &Facts) -> Vec<Finding> {
             format!(
                 "role {role} is a member of {member}: it can reach the server's files or programs"
             ),
-            format!("REVOKE {} FROM {role}", quote_ident(member)),
+            format!("REVOKE {} FROM {role}", sql::quoted_ident(member)),
         ));
     }
     if !facts.owned_relations.is_empty() {

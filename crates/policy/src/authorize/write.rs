@@ -8,7 +8,7 @@
 
 use serde_json::Value;
 
-use super::{Columns, Error, Principal, Resolver, Tenant, table};
+use super::{Columns, Error, Principal, Resolver, Tenant};
 use crate::plan::{
     self, Audit, Authorized, Conflict, Ident, Param, TypeName, WriteColumn, WriteKind, WriteSource,
 };
@@ -262,7 +262,7 @@ pub fn authorize_write(
     Ok(Authorized::new(plan::Write {
         location,
         kind: write.kind,
-        table: table(relation, file),
+        table: plan::Table::of(relation, file),
         payload,
         columns: if matches!(write.kind, WriteKind::Delete) {
             Vec::new()
@@ -317,7 +317,7 @@ fn foreign_keys_in_tenant(
             continue;
         };
         let node = plan::Node {
-            table: table(target, file),
+            table: plan::Table::of(target, file),
             outputs: Vec::new(),
             filters: Vec::new(),
             guards: vec![plan::Condition::Filter {
