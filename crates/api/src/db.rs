@@ -103,11 +103,9 @@ pub(crate) async fn within_deadline<T>(
     client: deadpool_postgres::Object,
     flight: impl AsyncFnOnce(&deadpool_postgres::Object) -> T,
 ) -> Result<T, Duration> {
-    if statement_timeout.is_zero() {
+    let Some(deadline) = flight_deadline(statement_timeout, statements) else {
         return Ok(flight(&client).await);
-    }
-    let factor = u32::try_from(statements.max(1)).unwrap_or(u32::MAX);
-    let deadline = statement_timeout.saturating_mul(factor) + FLIGHT_GRACE;
+    };
     let outcome = tokio::time::timeout(deadline, flight(&client)).await;
     match outcome {
         Ok(value) => Ok(value),
@@ -119,6 +117,20 @@ pub(crate) async fn within_deadline<T>(
             drop(deadpool_postgres::Object::take(client));
             Err(deadline)
         }
+    }
+}
+
+/// How long a flight of `statements` may wait for the server's answer: the statement timeout
+/// for each, and the grace. `None` when there is no statement timeout.
+fn flight_deadline(statement_timeout: Duration, statements: usize) -> Option<Duration> {
+    let factor = u32::try_from(statements.max(1)).unwrap_or(u32::MAX);
+    (!statement_timeout.is_zero()).then(|| statement_timeout.saturating_mul(factor) + FLIGHT_GRACE)
+}
+
+/// The answer to a request whose flight missed its deadline.
+fn missed(deadline: Duration) -> ApiError {
+    ApiError::Unavailable {
+        detail: format!("the database did not answer within {deadline:?}"),
     }
 }
 
@@ -136,11 +148,7 @@ async fn bounded<T>(
         flight,
     )
     .await
-    .unwrap_or_else(|waited| {
-        Err(ApiError::Unavailable {
-            detail: format!("the database did not answer within {waited:?}"),
-        })
-    })
+    .unwrap_or_else(|waited| Err(missed(waited)))
 }
 
 /// How a transaction begins and ends.
@@ -232,6 +240,14 @@ pub async fn read(
     count_plan: Option<&sql::Statement>,
     carry: ReadSettings,
 ) -> Result<Page, ApiError> {
+    if carry == ReadSettings::Unneeded
+        && count_plan.is_none()
+        && let Some(lanes) = &state.lanes
+        && let Some(ticket) = lanes.join()
+        && let Some(row) = on_lane(state, lanes, &ticket, statement).await?
+    {
+        return page(std::slice::from_ref(&row));
+    }
     let client = state.read_connection().await?;
     let mut statements = vec![statement];
     statements.extend(count_plan);
@@ -243,6 +259,49 @@ pub async fn read(
         }
     })
     .await?;
+    page(&rows)
+}
+
+/// A lone read on a shared lane (`crate::lane`), bounded like a pooled one: the reads queued
+/// ahead of it may each take up to the statement timeout. A missed deadline retires the lane
+/// and answers 503. `None` when the lane's connection broke or its session was ended before
+/// the answer came: the lane is retired and the read (read-only, so safe to repeat) goes to the
+/// pool.
+async fn on_lane(
+    state: &AppState,
+    lanes: &crate::lane::Lanes,
+    ticket: &crate::lane::Ticket,
+    statement: &sql::Statement,
+) -> Result<Option<tokio_postgres::Row>, ApiError> {
+    let flight = ticket.query_one(statement);
+    let statement_timeout = state.settings.database.statement_timeout;
+    let outcome = match flight_deadline(statement_timeout, ticket.queued) {
+        None => flight.await,
+        Some(deadline) => match tokio::time::timeout(deadline, flight).await {
+            Ok(outcome) => outcome,
+            Err(_) => {
+                tracing::warn!(
+                    waited_ms = deadline.as_millis(),
+                    "no answer from the database in time: read lane retired"
+                );
+                lanes.retire(ticket);
+                return Err(missed(deadline));
+            }
+        },
+    };
+    match outcome.map_err(|err| ApiError::from_db(&err)) {
+        Ok(row) => Ok(Some(row)),
+        Err(ApiError::Unavailable { detail }) => {
+            tracing::debug!(error = %detail, "read lane lost: the read goes to the pool");
+            lanes.retire(ticket);
+            Ok(None)
+        }
+        Err(err) => Err(err),
+    }
+}
+
+/// A read's result rows as a page: the statement's row, then the count plan's when there is one.
+fn page(rows: &[tokio_postgres::Row]) -> Result<Page, ApiError> {
     let row = rows.first().ok_or_else(|| ApiError::Internal {
         detail: "the read statement returned no row".to_owned(),
     })?;

@@ -15,6 +15,7 @@ pub mod db;
 pub mod encryption;
 pub mod error;
 pub mod gate;
+pub mod lane;
 pub mod openapi;
 pub mod read;
 pub mod settings;

@@ -58,6 +58,7 @@ struct Raw {
     db_ca_file: Option<String>,
     db_channel_binding: Option<String>,
     listen: Option<String>,
+    workers: Option<String>,
     admin_listen: Option<String>,
     policy_file: Option<String>,
     schemas: Option<String>,
@@ -67,6 +68,7 @@ struct Raw {
     pool_recycle_timeout_ms: Option<String>,
     statement_timeout_ms: Option<String>,
     read_settings: Option<String>,
+    read_lane_depth: Option<String>,
     max_rows: Option<String>,
     max_body_bytes: Option<String>,
     encryption_key: Option<String>,
@@ -101,6 +103,7 @@ pub const VARIABLES: &[&str] = &[
     "GATEHOUSE_DB_CA_FILE",
     "GATEHOUSE_DB_CHANNEL_BINDING",
     "GATEHOUSE_LISTEN",
+    "GATEHOUSE_WORKERS",
     "GATEHOUSE_ADMIN_LISTEN",
     "GATEHOUSE_POLICY_FILE",
     "GATEHOUSE_SCHEMAS",
@@ -110,6 +113,7 @@ pub const VARIABLES: &[&str] = &[
     "GATEHOUSE_POOL_RECYCLE_TIMEOUT_MS",
     "GATEHOUSE_STATEMENT_TIMEOUT_MS",
     "GATEHOUSE_READ_SETTINGS",
+    "GATEHOUSE_READ_LANE_DEPTH",
     "GATEHOUSE_MAX_ROWS",
     "GATEHOUSE_MAX_BODY_BYTES",
     "GATEHOUSE_ENCRYPTION_KEY",
@@ -134,6 +138,9 @@ pub const VARIABLES: &[&str] = &[
     "GATEHOUSE_JWT_COOKIE",
 ];
 
+/// Reads in flight at once on one worker's read lane, unless configured.
+pub const DEFAULT_READ_LANE_DEPTH: usize = 8;
+
 /// How the process logs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
@@ -152,6 +159,9 @@ pub struct DatabaseSettings {
     /// `GATEHOUSE_READ_SETTINGS=always`: every read carries the request's settings, not only
     /// one that touches a view or a table with row-level security (`api::db`).
     pub settings_on_every_read: bool,
+    /// `GATEHOUSE_READ_LANE_DEPTH`: most reads in flight at once on a worker's shared read
+    /// connection (`api::lane`); 0 turns the lanes off (every read takes a pooled connection).
+    pub read_lane_depth: usize,
 }
 
 /// HTTPS for the API listener.
@@ -197,6 +207,8 @@ pub struct NetworkSettings {
 pub struct Settings {
     pub database: DatabaseSettings,
     pub listen: SocketAddr,
+    /// `GATEHOUSE_WORKERS`: API worker threads, each with its own event loop (and read lane).
+    pub workers: usize,
     pub admin_listen: SocketAddr,
     pub policy_file: Option<PathBuf>,
     pub max_rows: Option<u64>,
@@ -402,8 +414,13 @@ impl TryFrom<Raw> for Settings {
                         ));
                     }
                 },
+                read_lane_depth: number("READ_LANE_DEPTH", raw.read_lane_depth, 0, 1_000)?
+                    .unwrap_or(DEFAULT_READ_LANE_DEPTH),
             },
             listen: address("LISTEN", raw.listen, "127.0.0.1:3000")?,
+            workers: number("WORKERS", raw.workers, 1, 1_024)?.unwrap_or_else(|| {
+                std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+            }),
             admin_listen: address("ADMIN_LISTEN", raw.admin_listen, "127.0.0.1:3001")?,
             policy_file: raw
                 .policy_file
@@ -683,6 +700,30 @@ mod tests {
         assert_eq!(settings.max_rows, Some(1000));
         assert_eq!(settings.jwt.role_claim, "role");
         assert_eq!(settings.jwt.tenant_claim, "tenant_id");
+        assert_eq!(settings.database.read_lane_depth, DEFAULT_READ_LANE_DEPTH);
+        assert!(settings.workers >= 1);
+    }
+
+    #[test]
+    fn workers_and_lane_depth_are_checked() {
+        let settings = Settings::from_vars(vars(&[
+            URL,
+            ("GATEHOUSE_WORKERS", "3"),
+            ("GATEHOUSE_READ_LANE_DEPTH", "0"),
+        ]))
+        .expect("valid settings");
+        assert_eq!(
+            (settings.workers, settings.database.read_lane_depth),
+            (3, 0)
+        );
+        assert_eq!(
+            error(&[URL, ("GATEHOUSE_WORKERS", "0")]),
+            "GATEHOUSE_WORKERS: expected a whole number from 1 to 1024, got \"0\""
+        );
+        assert!(
+            error(&[URL, ("GATEHOUSE_READ_LANE_DEPTH", "-1")])
+                .starts_with("GATEHOUSE_READ_LANE_DEPTH:")
+        );
     }
 
     #[test]

@@ -17,6 +17,8 @@ pub struct AppState {
     pub pool: deadpool_postgres::Pool,
     /// The replica for reads, when `GATEHOUSE_READ_DATABASE_URL` is set.
     pub read_pool: Option<deadpool_postgres::Pool>,
+    /// Each worker's shared connection for lone reads, unless `GATEHOUSE_READ_LANE_DEPTH=0`.
+    pub lanes: Option<crate::lane::Lanes>,
     pub settings: Settings,
     pub policy: policy::PolicyFile,
     pub environment: policy::Environment,
@@ -145,9 +147,24 @@ impl Application {
         let environment = settings.environment();
         let gate = crate::gate::Gate::new(&settings, &policy);
         gate.start(&settings.database.primary, &pool);
+        let database = &settings.database;
+        let lanes = (database.read_lane_depth > 0).then(|| {
+            let target = database.replica.as_ref().unwrap_or(&database.primary);
+            // Told apart from the pool's connections in `pg_stat_activity`.
+            let name = format!(
+                "{} read lane",
+                target.application_name().unwrap_or("gatehouse")
+            );
+            crate::lane::Lanes::new(
+                target.with_application_name(&name),
+                database.pool.clone(),
+                database.read_lane_depth,
+            )
+        });
         let state = web::Data::new(AppState {
             pool,
             read_pool,
+            lanes,
             policy,
             environment,
             authenticator,
@@ -177,6 +194,7 @@ impl Application {
                 )
                 .default_service(web::to(not_found))
         })
+        .workers(state.settings.workers)
         .listen(api_listener)
         .map_err(|source| StartupError::Listen {
             address: api_address,

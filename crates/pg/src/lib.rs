@@ -112,17 +112,7 @@ impl Default for PoolOptions {
 /// its wait (`api::db` does); TCP keepalives ([`ConnectOptions`]) find it on an idle pool.
 pub fn pool(opts: &ConnectOptions, pool: &PoolOptions) -> Result<Pool, Error> {
     let tls = MakeRustlsConnect::new(tls::client_config(opts)?);
-    let mut config = opts.to_tokio();
-    let mut session = Vec::new();
-    if let Some(timeout) = pool.statement_timeout {
-        session.push(format!("-c statement_timeout={}", timeout.as_millis()));
-    }
-    if pool.read_only_by_default {
-        session.push("-c default_transaction_read_only=on".to_owned());
-    }
-    if !session.is_empty() {
-        config.options(session.join(" "));
-    }
+    let config = session_config(opts, pool);
     let manager = deadpool_postgres::Manager::from_config(
         config,
         tls,
@@ -138,6 +128,40 @@ pub fn pool(opts: &ConnectOptions, pool: &PoolOptions) -> Result<Pool, Error> {
         .runtime(deadpool_postgres::Runtime::Tokio1)
         .build()
         .map_err(|source| Error::BuildPool { source })
+}
+
+/// The connection settings of `opts` with the session options every connection of a pool made
+/// with `pool` carries (statement timeout, read-only by default).
+fn session_config(opts: &ConnectOptions, pool: &PoolOptions) -> tokio_postgres::Config {
+    let mut config = opts.to_tokio();
+    let mut session = Vec::new();
+    if let Some(timeout) = pool.statement_timeout {
+        session.push(format!("-c statement_timeout={}", timeout.as_millis()));
+    }
+    if pool.read_only_by_default {
+        session.push("-c default_transaction_read_only=on".to_owned());
+    }
+    if !session.is_empty() {
+        config.options(session.join(" "));
+    }
+    config
+}
+
+/// Opens one connection outside any pool but with the session options of a pool made with
+/// `pool` ([`PoolOptions::statement_timeout`], [`PoolOptions::read_only_by_default`]), and
+/// hands back its connection task for the caller to drive where it wants (bounded by
+/// [`PoolOptions::create_timeout`]).
+pub async fn connect_session(
+    opts: &ConnectOptions,
+    pool: &PoolOptions,
+) -> Result<(tokio_postgres::Client, Connection), Error> {
+    let tls = MakeRustlsConnect::new(tls::client_config(opts)?);
+    let config = session_config(opts, pool);
+    let timeout = pool.create_timeout;
+    tokio::time::timeout(timeout, config.connect(tls))
+        .await
+        .map_err(|_| Error::ConnectTimeout { after: timeout })?
+        .map_err(|source| Error::Connect { source })
 }
 
 /// The TLS state of a session, from `pg_stat_ssl` (for `gatehouse doctor`).

@@ -386,6 +386,18 @@ async fn pool_wait_timeout_returns_an_error_instead_of_hanging() {
     again.simple_query("select 1").await.expect("query");
 }
 
+/// A statement sent alone on `client` cannot write to `t`.
+async fn refuses_a_lone_write(client: &tokio_postgres::Client) {
+    let err = client
+        .execute("insert into t values (1)", &[])
+        .await
+        .expect_err("read-only");
+    assert_eq!(
+        err.code(),
+        Some(&tokio_postgres::error::SqlState::READ_ONLY_SQL_TRANSACTION)
+    );
+}
+
 #[tokio::test]
 async fn pooled_connections_open_read_only_and_with_the_statement_timeout() {
     let db = TestDatabase::with_schema("create table t (id int)").await;
@@ -410,14 +422,7 @@ async fn pooled_connections_open_read_only_and_with_the_statement_timeout() {
     assert_eq!(show(&client, "default_transaction_read_only").await, "on");
     assert_eq!(show(&client, "statement_timeout").await, "250ms");
     // A statement alone cannot write, and is cut off at the timeout.
-    let err = client
-        .execute("insert into t values (1)", &[])
-        .await
-        .expect_err("read-only");
-    assert_eq!(
-        err.code(),
-        Some(&tokio_postgres::error::SqlState::READ_ONLY_SQL_TRANSACTION)
-    );
+    refuses_a_lone_write(&client).await;
     let err = client
         .execute("select pg_sleep(2)", &[])
         .await
@@ -449,6 +454,33 @@ async fn pooled_connections_open_read_only_and_with_the_statement_timeout() {
     let client = plain.get().await.expect("connection");
     assert_eq!(show(&client, "default_transaction_read_only").await, "off");
     assert_eq!(show(&client, "statement_timeout").await, "0");
+}
+
+#[tokio::test]
+async fn a_session_outside_the_pool_carries_the_pools_options() {
+    let db = TestDatabase::with_schema("create table t (id int)").await;
+    db.grant_app(&["public"]).await;
+    let options = PoolOptions {
+        statement_timeout: Some(Duration::from_millis(300)),
+        read_only_by_default: true,
+        ..PoolOptions::default()
+    };
+    let (client, connection) = pg::connect_session(&db.app_options(), &options)
+        .await
+        .expect("connect");
+    tokio::spawn(connection);
+    let settings: Vec<String> = client
+        .query_one(
+            "select current_setting('default_transaction_read_only'), \
+             current_setting('statement_timeout'), ssl from pg_stat_ssl \
+             where pid = pg_backend_pid()",
+            &[],
+        )
+        .await
+        .map(|row| vec![row.get(0), row.get(1), row.get::<_, bool>(2).to_string()])
+        .expect("settings");
+    assert_eq!(settings, ["on", "300ms", "true"]);
+    refuses_a_lone_write(&client).await;
 }
 
 #[tokio::test]
