@@ -7,10 +7,13 @@
 # builds, each into D/bin/NAME:
 #
 #   as-is         the code as committed
-#   1worker       one actix worker for the API (crates/api/src/startup.rs)
+#   no-lanes      no read lanes: every read takes a pooled connection, as before the lanes
+#                 (the default of GATEHOUSE_READ_LANE_DEPTH set to 0, crates/api/src/settings.rs)
+#   1worker       one actix worker for the API (the default of GATEHOUSE_WORKERS)
 #
 # (The levers measured before, Fast recycling and the statement sent alone where nothing reads
-# the settings, are in the code now: bench/RESULTS.md "Read path".)
+# the settings, are in the code now: bench/RESULTS.md "Read path". run.sh passes the same
+# environment to every variant, which is why a lever that is also a setting is built in.)
 #
 # then prints the run.sh command comparing them. A patch that no longer applies (the code it
 # edits has changed) stops the script with the file it expected to edit.
@@ -29,11 +32,12 @@ mkdir -p "$DIR/src" "$DIR/bin"
 git archive HEAD | tar -x -C "$DIR/src"
 export CARGO_TARGET_DIR=$DIR/target
 cd "$DIR/src"
-for f in crates/pg/src/lib.rs crates/api/src/db.rs crates/api/src/startup.rs; do
+EDITED="crates/api/src/settings.rs"
+for f in $EDITED; do
     cp "$f" "$f.orig"
 done
 restore() {
-    for f in crates/pg/src/lib.rs crates/api/src/db.rs crates/api/src/startup.rs; do
+    for f in $EDITED; do
         cp "$f.orig" "$f"
     done
 }
@@ -48,13 +52,12 @@ def edit(path, old, new):
     open(path, 'w').write(text.replace(old, new))
 
 for lever in sys.argv[1:]:
-    if lever == 'oneworker':
-        edit('crates/api/src/startup.rs', '''                .default_service(web::to(not_found))
-        })
-        .listen(api_listener)''', '''                .default_service(web::to(not_found))
-        })
-        .workers(1)
-        .listen(api_listener)''')
+    if lever == 'nolanes':
+        edit('crates/api/src/settings.rs', 'pub const DEFAULT_READ_LANE_DEPTH: usize = 8;',
+             'pub const DEFAULT_READ_LANE_DEPTH: usize = 0;')
+    elif lever == 'oneworker':
+        edit('crates/api/src/settings.rs',
+             'std::thread::available_parallelism().map_or(1, std::num::NonZero::get)', '1')
     else:
         sys.exit(f"levers.sh: unknown lever {lever}")
 EOF
@@ -68,11 +71,12 @@ build() { # name lever...
     cp "$CARGO_TARGET_DIR/release/gatehouse" "$DIR/bin/$name"
 }
 build as-is
+build no-lanes nolanes
 build 1worker oneworker
 restore
 echo "built $(git -C "$OLDPWD" rev-parse --short HEAD 2>/dev/null || echo HEAD) into $DIR/bin; compare them with:"
 args=""
-for name in as-is 1worker; do
+for name in as-is no-lanes 1worker; do
     args="$args --variant $name=$DIR/bin/$name"
 done
 echo "  bench/read/run.sh --rounds 3$args"

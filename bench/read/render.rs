@@ -324,9 +324,9 @@ fn lua(scenario: &Scenario) -> String {
          function request()\n  return wrk.format(\"GET\", {expression})\nend\n\
          function done(summary, latency, requests)\n\
          \x20 local e = summary.errors\n\
-         \x20 io.write(string.format(\"WRK requests=%d duration_us=%d p50_us=%d p99_us=%d status_errors=%d socket_errors=%d\\n\",\n\
+         \x20 io.write(string.format(\"WRK requests=%d duration_us=%d p50_us=%d p99_us=%d status_errors=%d socket_errors=%d max_us=%d\\n\",\n\
          \x20   summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),\n\
-         \x20   e.status, e.connect + e.read + e.write + e.timeout))\nend\n",
+         \x20   e.status, e.connect + e.read + e.write + e.timeout, latency.max))\nend\n",
         name = scenario.name,
         target = scenario.target,
     )

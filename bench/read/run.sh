@@ -25,7 +25,7 @@
 #    wrk: -t2 -c CONNECTIONS (default 16) -d S. CPU time of the load tool, the cluster and the
 #    server is read from /proc around each run. Raw figures: D/read/raw.tsv.
 # 6. Prints Markdown tables (also D/read/results.md): requests/s (median over rounds), the
-#    ratios to both pgbench ceilings (median of the per-round ratios), wrk's p50/p99 latency,
+#    ratios to both pgbench ceilings (median of the per-round ratios), wrk's p50/p99/max latency,
 #    errors, CPU µs per request, and each server's peak memory (VmHWM) after all its runs.
 #
 # Cleanup: the servers are always stopped. The cluster is stopped at the end but its directory
@@ -79,7 +79,23 @@ done
 OUT=$DIR/read
 mkdir -p "$OUT"
 SERVER_PIDS=()
+# The load tool, the server and PostgreSQL share this machine's cores. With the kernel's
+# autogroup scheduling, the cluster (its own session) is one group and everything this script
+# starts is another: each gets an equal share of the CPU whatever the number of busy processes
+# in it, and a busy backend can then wait for a CPU for over a second (perf sched: 1.2 s),
+# which shows as stalls of every request behind it. On a host of its own PostgreSQL has no such
+# neighbour, so the run switches autogroup off (when root) and restores it at the end.
+AUTOGROUP=/proc/sys/kernel/sched_autogroup_enabled
+AUTOGROUP_WAS=$(cat "$AUTOGROUP" 2>/dev/null || echo absent)
+if [ "$AUTOGROUP_WAS" = 1 ]; then
+    if echo 0 2>/dev/null > "$AUTOGROUP"; then
+        echo "== autogroup scheduling off for the run (restored at the end)" >&2
+    else
+        echo "warning: autogroup scheduling is on and cannot be switched off (not root): expect long tails" >&2
+    fi
+fi
 cleanup() {
+    if [ "$AUTOGROUP_WAS" = 1 ]; then echo 1 2>/dev/null > "$AUTOGROUP" || true; fi
     for pid in "${SERVER_PIDS[@]}"; do
         kill "$pid" 2>/dev/null || true
         wait "$pid" 2>/dev/null || true
@@ -208,18 +224,22 @@ with_cpu() { # server-pid|- command...
     awk -v pg=$((pg1 - pg0)) -v sv=$((sv1 - sv0)) '/^TIME/{ printf "CPU %.0f %d %d\n", ($2 + $3) * 100, pg, sv }' "$OUT/time.txt"
 }
 # wrk: prints "rps p50_us p99_us non-2xx load_cpu_us/req pg_cpu_us/req server_cpu_us/req
-# socket_errors" (socket errors: connect, read, write, and timeouts: wrk's is 2 s).
+# socket_errors max_us" (socket errors: connect, read, write, and timeouts: wrk's is 2 s).
+# wrk corrects its latencies for coordinated omission: for every response slower than the mean
+# interval between a connection's requests, it adds the responses that would have waited behind
+# it. Its percentiles are those corrected figures, so a few long stalls set p99; max is the
+# slowest response actually seen.
 run_wrk() { # url script server-pid [header]
     local args=(-t2 -c"$CONNECTIONS" -d"${DURATION}s" -s "$2")
     [ -n "${4:-}" ] && args+=(-H "$4")
     with_cpu "$3" wrk "${args[@]}" "$1" | awk '/^WRK /{
         for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
         /^CPU /{ load = $2; pg = $3; sv = $4 }
-        END { n = v["requests"]; printf "%.0f %d %d %d %.0f %.0f %.0f %d\n", n / (v["duration_us"] / 1e6),
+        END { n = v["requests"]; printf "%.0f %d %d %d %.0f %.0f %.0f %d %d\n", n / (v["duration_us"] / 1e6),
             v["p50_us"], v["p99_us"], v["status_errors"],
-            load * 1e4 / n, pg * 1e4 / n, sv * 1e4 / n, v["socket_errors"] }'
+            load * 1e4 / n, pg * 1e4 / n, sv * 1e4 / n, v["socket_errors"], v["max_us"] }'
 }
-# pgbench: prints "tps - - failed load_cpu_us/tx pg_cpu_us/tx - -".
+# pgbench: prints "tps - - failed load_cpu_us/tx pg_cpu_us/tx - - -".
 run_pgbench() { # script defs
     local defs=()
     mapfile -t defs < "$2"
@@ -227,7 +247,7 @@ run_pgbench() { # script defs
         awk '/^number of transactions actually processed: /{ n = $6 } /^number of failed transactions: /{ f = $5 }
             /^tps = /{ tps = $3 } /^CPU /{ load = $2; pg = $3 }
             /ERROR|error:/{ print "ERR " $0 > "/dev/stderr" }
-            END { printf "%.0f 0 0 %d %.0f %.0f 0 0\n", tps, f, load * 1e4 / n, pg * 1e4 / n }'
+            END { printf "%.0f 0 0 %d %.0f %.0f 0 0 0\n", tps, f, load * 1e4 / n, pg * 1e4 / n }'
 }
 
 echo "== warm-up" >&2
@@ -284,18 +304,22 @@ rows_of() { # scenario: the servers' rows
     echo "Throughput (requests or pgbench transactions per second, medians over rounds) and Gatehouse's"
     echo "share of the ceilings (median over rounds of the ratio within each round):"
     echo
-    echo "| scenario | pgbench statement | pgbench flight | server | Gatehouse | / statement | / flight | p50 | p99 | non-2xx / socket errors |"
-    echo "| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+    echo "| scenario | pgbench statement | pgbench flight | server | Gatehouse | / statement | / flight | p50 | p99 | max | non-2xx / socket errors |"
+    echo "| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
     for s in "${SCENARIOS[@]}"; do
         ceiling=$(col "$s" pgbench 1); flight=$(col "$s" pgbench-tx 1)
         for w in $(rows_of "$s"); do
             awk -v s="$s (${TITLE[$s]})" -v c="$ceiling" -v f="$flight" -v w="$w" -v r="$(col "$s" "$w" 1)" \
                 -v rc="$(ratio "$s" "$w" pgbench)" -v rf="$(ratio "$s" "$w" pgbench-tx)" \
                 -v p50="$(col "$s" "$w" 2)" -v p99="$(col "$s" "$w" 3)" -v e="$(col "$s" "$w" 4)" -v x="$(col "$s" "$w" 8)" \
-                'BEGIN { printf "| %s | %d | %d | %s | %d | %.0f%% | %.0f%% | %.2f ms | %.2f ms | %d / %d |\n",
-                    s, c, f, w, r, rc, rf, p50 / 1000, p99 / 1000, e, x }'
+                -v mx="$(col "$s" "$w" 9)" \
+                'BEGIN { printf "| %s | %d | %d | %s | %d | %.0f%% | %.0f%% | %.2f ms | %.2f ms | %.0f ms | %d / %d |\n",
+                    s, c, f, w, r, rc, rf, p50 / 1000, p99 / 1000, mx / 1000, e, x }'
         done
     done
+    echo
+    echo "Latencies are wrk's, medians over rounds; its p99 is corrected for coordinated omission (see"
+    echo "run_wrk in bench/read/run.sh), so a few long stalls set it; max is the slowest response seen."
     echo
     echo "CPU time per request (µs; 10 ms ticks from /proc over the whole run; load = wrk or pgbench itself):"
     echo
@@ -314,5 +338,6 @@ rows_of() { # scenario: the servers' rows
     done
     echo "- pool $POOL; wrk -t2 -c$CONNECTIONS -d${DURATION}s; pgbench -n -M prepared -c $POOL -j 2 -T $DURATION;" \
          "$ROUNDS round(s), medians; load average before $LOAD_BEFORE, after $LOAD_AFTER;" \
+         "autogroup scheduling $(cat "$AUTOGROUP" 2>/dev/null || echo absent) during the run (was $AUTOGROUP_WAS);" \
          "$(nproc) cores; psql $(psql --version | cut -d' ' -f3), server $(super -d $DB -At -c 'show server_version')"
 } | tee "$OUT/results.md"
