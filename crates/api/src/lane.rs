@@ -144,8 +144,9 @@ impl Lanes {
     }
 
     /// Takes `ticket`'s lane out of service (when it is still this thread's lane): it missed a
-    /// deadline, so its connection's state is unknown. Reads in flight on it finish or fail on
-    /// their own; the connection closes when the last of them lets go.
+    /// deadline, so its connection's state is unknown, or its connection is lost. Reads in
+    /// flight on it finish or fail on their own; the connection closes when the last of them
+    /// lets go.
     pub(crate) fn retire(&self, ticket: &Ticket) {
         let slot = self.slots.get_or_default();
         let mut slot = slot.borrow_mut();
