@@ -22,12 +22,10 @@
 //! read-only by default) and connects to the same server (the replica when there is one).
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use thread_local::ThreadLocal;
-use tokio_postgres::types::Type;
 
 /// A lane takes no read behind one that has been in flight this long: a slow read holds up
 /// only the reads already queued behind it.
@@ -58,17 +56,14 @@ pub struct Lanes {
     slots: Arc<ThreadLocal<RefCell<Slot>>>,
 }
 
-/// One shared connection and its prepared statements.
+/// One shared connection, with deadpool-postgres's statement cache (as a pooled connection
+/// has), which also aborts the connection's task when the lane is dropped.
 #[derive(Debug)]
 pub(crate) struct Lane {
-    client: tokio_postgres::Client,
-    statements: Mutex<HashMap<String, Prepared>>,
+    client: deadpool_postgres::ClientWrapper,
     /// When each read in flight started, oldest first (by ticket number).
     flights: Mutex<Flights>,
 }
-
-/// The statements prepared from one SQL text, by parameter types.
-type Prepared = Vec<(Vec<Type>, tokio_postgres::Statement)>;
 
 #[derive(Debug, Default)]
 struct Flights {
@@ -166,24 +161,22 @@ impl Lanes {
                 return;
             };
             let slot = slots.get_or_default();
-            let connection = match opened {
+            match opened {
                 Ok((client, connection)) => {
+                    let driver = tokio::task::spawn_local(async move {
+                        if let Err(err) = connection.await {
+                            tracing::debug!(error = %pg::describe(&err), "read lane connection closed with an error");
+                        }
+                    });
                     *slot.borrow_mut() = Slot::Open(Arc::new(Lane {
-                        client,
-                        statements: Mutex::default(),
+                        client: deadpool_postgres::ClientWrapper::new(client, driver),
                         flights: Mutex::default(),
                     }));
-                    connection
                 }
                 Err(err) => {
                     tracing::warn!(error = %pg::describe(&err), "open a read lane: reads use the pool");
                     *slot.borrow_mut() = Slot::Failed(Instant::now());
-                    return;
                 }
-            };
-            drop(slots);
-            if let Err(err) = connection.await {
-                tracing::debug!(error = %pg::describe(&err), "read lane connection closed with an error");
             }
         });
     }
@@ -196,40 +189,13 @@ impl Ticket {
         statement: &sql::Statement,
     ) -> Result<tokio_postgres::Row, tokio_postgres::Error> {
         let (types, values) = crate::db::bind(&statement.params);
-        let prepared = self.prepare(&statement.sql, &types).await?;
-        self.lane
-            .client
+        let client = &self.lane.client;
+        if client.statement_cache.size() >= STATEMENT_CACHE {
+            client.statement_cache.clear();
+        }
+        let prepared = client.prepare_typed_cached(&statement.sql, &types).await?;
+        client
             .query_one(&prepared, &crate::db::as_refs(&values))
             .await
-    }
-
-    async fn prepare(
-        &self,
-        sql: &str,
-        types: &[Type],
-    ) -> Result<tokio_postgres::Statement, tokio_postgres::Error> {
-        if let Some(found) = self.cached(sql, types) {
-            return Ok(found);
-        }
-        let prepared = self.lane.client.prepare_typed(sql, types).await?;
-        if let Ok(mut statements) = self.lane.statements.lock() {
-            if statements.len() >= STATEMENT_CACHE {
-                statements.clear();
-            }
-            statements
-                .entry(sql.to_owned())
-                .or_default()
-                .push((types.to_vec(), prepared.clone()));
-        }
-        Ok(prepared)
-    }
-
-    fn cached(&self, sql: &str, types: &[Type]) -> Option<tokio_postgres::Statement> {
-        let statements = self.lane.statements.lock().ok()?;
-        statements
-            .get(sql)?
-            .iter()
-            .find(|(kept, _)| kept.as_slice() == types)
-            .map(|(_, statement)| statement.clone())
     }
 }

@@ -64,7 +64,15 @@ pub async fn connect_raw(
         ssl_mode = opts.ssl_mode().as_str(),
         "connect to the database"
     );
-    let timeout = opts.connect_timeout();
+    connect_within(&config, tls, opts.connect_timeout()).await
+}
+
+/// Connects with `config` over `tls`, giving up after `timeout`.
+async fn connect_within(
+    config: &tokio_postgres::Config,
+    tls: MakeRustlsConnect,
+    timeout: Duration,
+) -> Result<(tokio_postgres::Client, Connection), Error> {
     tokio::time::timeout(timeout, config.connect(tls))
         .await
         .map_err(|_| Error::ConnectTimeout { after: timeout })?
@@ -156,12 +164,7 @@ pub async fn connect_session(
     pool: &PoolOptions,
 ) -> Result<(tokio_postgres::Client, Connection), Error> {
     let tls = MakeRustlsConnect::new(tls::client_config(opts)?);
-    let config = session_config(opts, pool);
-    let timeout = pool.create_timeout;
-    tokio::time::timeout(timeout, config.connect(tls))
-        .await
-        .map_err(|_| Error::ConnectTimeout { after: timeout })?
-        .map_err(|source| Error::Connect { source })
+    connect_within(&session_config(opts, pool), tls, pool.create_timeout).await
 }
 
 /// The TLS state of a session, from `pg_stat_ssl` (for `gatehouse doctor`).
